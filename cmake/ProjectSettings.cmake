@@ -1,0 +1,16 @@
+# Settings every target of the project links privately: language level and warnings.
+# No global flags; -Werror comes from CMAKE_COMPILE_WARNING_AS_ERROR (scripts/test sets it).
+if(NOT CMAKE_BUILD_TYPE AND NOT CMAKE_CONFIGURATION_TYPES)
+  set(CMAKE_BUILD_TYPE RelWithDebInfo CACHE STRING "Build type" FORCE)
+endif()
+
+add_library(cicd_settings INTERFACE)
+target_compile_features(cicd_settings INTERFACE cxx_std_20)
+target_compile_definitions(cicd_settings INTERFACE
+  BOOST_ASIO_SEPARATE_COMPILATION BOOST_BEAST_SEPARATE_COMPILATION
+  BOOST_URL_NO_LIB BOOST_ASIO_NO_DEPRECATED)
+
+add_library(cicd_warnings INTERFACE)
+target_compile_options(cicd_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
+  -Woverloaded-virtual -Wimplicit-fallthrough)

@@ -1,0 +1,18 @@
+#pragma once
+// Cryptographically secure random bytes (OpenSSL RAND_bytes) and a writer for new key files.
+
+#include <cstddef>
+#include <filesystem>
+#include <string>
+#include <string_view>
+
+namespace cicd::crypto {
+
+std::string random_bytes(std::size_t count);
+std::string to_hex(std::string_view bytes);
+
+// Creates `file` with `content` and mode 0600, atomically, only if it does not exist yet
+// (an existing key is never overwritten). Throws Fatal when the file cannot be written.
+void write_new_key_file(const std::filesystem::path& file, std::string_view content);
+
+} // namespace cicd::crypto

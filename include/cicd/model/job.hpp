@@ -1,0 +1,65 @@
+#pragma once
+// A job: what the API stores under /jobs/{name}. A git job points at a repository whose
+// config file says how it runs; a freestyle job carries the whole RunSpec itself.
+// Typed input parameters belong to the job, never to the repository.
+
+#include "cicd/core/error.hpp"
+#include "cicd/model/run_spec.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace cicd::model {
+
+enum class JobType { git, freestyle };
+
+enum class ParameterType { string, boolean, integer, choice };
+
+using ParameterValue = std::variant<std::string, bool, std::int64_t>;
+
+struct ParameterDef {
+  std::string name;
+  ParameterType type = ParameterType::string;
+  std::optional<ParameterValue> default_value;
+  bool required = false;
+  std::vector<std::string> choices; // for ParameterType::choice
+  std::string description;
+  bool operator==(const ParameterDef&) const = default;
+};
+
+struct GitSource {
+  std::string repo_url;
+  std::string config_path = ".cicd.yml";
+  std::string entry; // a named job in a config file that defines several; empty: the only one
+  bool operator==(const GitSource&) const = default;
+};
+
+struct JobDefinition {
+  std::string description;
+  std::variant<GitSource, RunSpec> source; // GitSource ⇔ JobType::git
+  std::vector<ParameterDef> parameters;
+  bool operator==(const JobDefinition&) const = default;
+
+  JobType type() const {
+    return std::holds_alternative<GitSource>(source) ? JobType::git : JobType::freestyle;
+  }
+};
+
+std::string_view to_string(JobType type);
+
+// Parses a PUT /jobs/{name} body. Errors are ErrorCode::invalid_input naming the field.
+Result<JobDefinition> parse_job_definition(std::string_view json);
+
+// The canonical JSON of a definition (stable member order), as stored and as served.
+std::string to_canonical_json(const JobDefinition& definition);
+
+// Checks trigger parameters (a JSON object, or null for none) against the definitions and
+// returns the canonical JSON object with defaults filled in. Errors name "parameters.X".
+Result<std::string> resolve_parameters(const std::vector<ParameterDef>& definitions,
+                                       const rapidjson::Value* given);
+
+} // namespace cicd::model

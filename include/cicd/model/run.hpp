@@ -1,0 +1,48 @@
+#pragma once
+// Runs and their state machine (DESIGN.md):
+//   queued → running → succeeded | failed | errored | timed_out | aborted,  queued → aborted.
+// Terminal states never change.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace cicd::model {
+
+enum class RunStatus { queued, running, succeeded, failed, errored, timed_out, aborted };
+
+std::string_view to_string(RunStatus status);
+std::optional<RunStatus> parse_run_status(std::string_view text);
+inline bool is_terminal(RunStatus status) {
+  return status != RunStatus::queued && status != RunStatus::running;
+}
+
+// What started a run and at which revision.
+struct Trigger {
+  std::string kind = "api"; // "api" or "rerun"
+  std::string commit_sha;   // exactly one of commit_sha and branch_name is set
+  std::string branch_name;
+  std::string by;           // the token subject that asked for it
+  std::optional<std::int64_t> rerun_of;
+  bool operator==(const Trigger&) const = default;
+};
+
+struct Run {
+  std::int64_t id = 0;
+  std::string job;
+  RunStatus status = RunStatus::queued;
+  Trigger trigger;
+  std::string parameters_json = "{}"; // canonical JSON object, defaults filled in
+  std::int64_t queued_at_ms = 0;
+  std::optional<std::int64_t> started_at_ms;
+  std::optional<std::int64_t> finished_at_ms;
+  std::string reason; // why it errored or was aborted; empty otherwise
+  bool abort_requested = false;
+  std::string agent;  // the agent that claimed it
+};
+
+// The run document served by the API.
+std::string to_json(const Run& run);
+
+} // namespace cicd::model

@@ -1,0 +1,110 @@
+#pragma once
+// The database: jobs, runs, idempotency keys, secrets. One interface, two backends chosen by
+// URL: sqlite:///path/cicd.db (standalone) and postgresql://… (distributed).
+//
+// Contract (tested by the same suite against both backends, test/integration/store_test.cpp):
+// - Every method is one transaction: it either happens completely or not at all.
+// - Methods may be called concurrently from any thread.
+// - Failures are values: not_found, conflict, precondition_failed, unprocessable for what the
+//   caller asked; unavailable when the database cannot be reached (retrying later may work).
+// - Times are milliseconds since the epoch, passed in by the caller.
+
+#include "cicd/core/error.hpp"
+#include "cicd/model/run.hpp"
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace cicd::store {
+
+struct StoredJob {
+  std::string name;
+  std::string definition_json; // canonical JSON (model::to_canonical_json)
+  std::string etag;            // changes exactly when definition_json changes
+  std::int64_t created_at_ms = 0;
+  std::int64_t updated_at_ms = 0;
+};
+
+enum class PutOutcome { created, updated, unchanged };
+
+struct PutJobRequest {
+  std::string name;
+  std::string definition_json;
+  std::string etag;
+  std::optional<std::string> if_match; // must equal the stored etag ("*": must exist)
+  bool if_none_match_any = false;      // "If-None-Match: *": only create
+};
+
+struct NewRun {
+  std::string job;
+  model::Trigger trigger;
+  std::string parameters_json = "{}";
+  std::string resource_class = "default";
+  // When set, a second create_run with the same key for the same job returns the first run;
+  // with a different fingerprint (another request body) it is unprocessable.
+  std::string idempotency_key;
+  std::string request_fingerprint;
+};
+
+struct CreatedRun {
+  model::Run run;
+  bool replayed = false; // an earlier run returned for the same idempotency key
+};
+
+struct RunQuery {
+  std::optional<model::RunStatus> status;
+  std::optional<std::int64_t> before_id; // keyset cursor: runs with id < before_id
+  int limit = 50;                        // newest first
+};
+
+struct SecretInfo {
+  std::string name;
+  std::int64_t updated_at_ms = 0;
+};
+
+class Store {
+public:
+  virtual ~Store() = default;
+
+  // Creates or replaces a job. precondition_failed when if_match / if_none_match_any fail.
+  virtual Result<PutOutcome> put_job(const PutJobRequest& request, std::int64_t now_ms) = 0;
+  virtual Result<StoredJob> get_job(std::string_view name) = 0;
+  // Jobs ordered by name, those after `after_name` (empty: from the start), at most `limit`.
+  virtual Result<std::vector<StoredJob>> list_jobs(std::string_view after_name, int limit) = 0;
+  // Deletes a job with its runs and secrets. conflict while one of its runs is queued or
+  // running; precondition_failed when if_match is set and differs.
+  virtual Result<void> delete_job(std::string_view name,
+                                  const std::optional<std::string>& if_match) = 0;
+
+  // Records a queued run. not_found when the job does not exist.
+  virtual Result<CreatedRun> create_run(const NewRun& run, std::int64_t now_ms) = 0;
+  // not_found when the run does not exist or belongs to another job.
+  virtual Result<model::Run> get_run(std::string_view job, std::int64_t id) = 0;
+  // not_found when the job does not exist.
+  virtual Result<std::vector<model::Run>> list_runs(std::string_view job, const RunQuery& query) = 0;
+  // A queued run becomes aborted at once; a running one gets abort_requested (its agent stops
+  // it); a finished one is a conflict. Returns the run after the change.
+  virtual Result<model::Run> abort_run(std::string_view job, std::int64_t id, std::string_view by,
+                                       std::int64_t now_ms) = 0;
+
+  // Stores an already sealed secret value. Returns true when it was created, false when
+  // replaced. not_found when the job does not exist.
+  virtual Result<bool> put_secret(std::string_view job, std::string_view name,
+                                  std::string_view sealed_value, std::int64_t now_ms) = 0;
+  virtual Result<std::vector<SecretInfo>> list_secrets(std::string_view job) = 0;
+  virtual Result<void> delete_secret(std::string_view job, std::string_view name) = 0;
+
+  // Sets a setting once: returns the stored value, which is `value` unless one was there.
+  // Used to pin the secrets key fingerprint to the database.
+  virtual Result<std::string> pin_setting(std::string_view key, std::string_view value) = 0;
+};
+
+// Opens the store the URL names and applies pending migrations.
+// Throws Fatal when the URL is malformed or the database cannot be opened or migrated.
+std::unique_ptr<Store> open_store(const std::string& url);
+
+} // namespace cicd::store

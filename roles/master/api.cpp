@@ -1,0 +1,121 @@
+#include "api.hpp"
+
+#include "cicd/core/clock.hpp"
+#include "cicd/core/log.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+namespace cicd::master {
+namespace field = boost::beast::http;
+
+namespace {
+
+http::Response unauthorized(std::string_view detail, bool token_given) {
+  auto response = http::problem_response(http::Status::unauthorized, detail);
+  response.set(field::field::www_authenticate,
+               token_given ? "Bearer realm=\"cicd\", error=\"invalid_token\""
+                           : "Bearer realm=\"cicd\"");
+  return response;
+}
+
+// The token from "Authorization: Bearer <token>", or empty.
+std::string_view bearer_token(const http::Request& request) {
+  auto it = request.find(field::field::authorization);
+  if (it == request.end()) {
+    return {};
+  }
+  std::string_view value(it->value().data(), it->value().size());
+  constexpr std::string_view k_scheme = "Bearer ";
+  if (value.size() <= k_scheme.size() ||
+      !std::equal(k_scheme.begin(), k_scheme.end(), value.begin(),
+                  [](char a, char b) { return std::tolower(a) == std::tolower(b); })) {
+    return {};
+  }
+  value.remove_prefix(k_scheme.size());
+  while (!value.empty() && value.front() == ' ') {
+    value.remove_prefix(1);
+  }
+  return value;
+}
+
+} // namespace
+
+Api::Api(ApiDependencies deps) : m_deps(deps) {
+  add_job_routes(m_router, m_deps);
+  add_run_routes(m_router, m_deps);
+  add_secret_routes(m_router, m_deps);
+}
+
+http::Response Api::handle(http::Request&& request) const {
+  auto target = http::parse_target(request.target());
+  if (!target) {
+    return http::problem_response(target.error());
+  }
+  if (target->segments.size() == 1 && target->segments[0] == "healthz") {
+    if (request.method() != http::Verb::get && request.method() != http::Verb::head) {
+      auto response = http::problem_response(http::Status::method_not_allowed,
+                                             "/healthz answers GET only");
+      response.set(field::field::allow, "GET");
+      return response;
+    }
+    return http::json_response(http::Status::ok, R"({"status":"ok"})");
+  }
+  try {
+    return handle_authenticated(request, *target);
+  } catch (const ErrorException& e) {
+    if (e.error().code == ErrorCode::internal || e.error().code == ErrorCode::unavailable) {
+      log::error("{} {}: {}", std::string_view(request.method_string()),
+                 std::string_view(request.target()), e.error().message);
+      auto detail = e.error().code == ErrorCode::unavailable
+                        ? "the database is unavailable: retry in a moment"
+                        : "the server failed to handle this request; the error is in its log";
+      auto response = http::problem_response(http::status_for(e.error().code), detail);
+      if (e.error().code == ErrorCode::unavailable) {
+        response.set(field::field::retry_after, "5");
+      }
+      return response;
+    }
+    return http::problem_response(e.error());
+  }
+}
+
+http::Response Api::handle_authenticated(const http::Request& request,
+                                         const http::Target& target) const {
+  // Authentication comes before any other work, including routing.
+  auto token = bearer_token(request);
+  if (token.empty()) {
+    return unauthorized("send a token: Authorization: Bearer <token> (cicd master token create "
+                        "makes one)",
+                        false);
+  }
+  auto claims = m_deps.token_key.verify(token, now_unix_ms() / 1000);
+  if (!claims) {
+    return unauthorized(claims.error().message, true);
+  }
+  auto found = m_router.find(request.method(), target);
+  if (found.route == nullptr) {
+    if (!found.allowed_methods.empty()) {
+      auto response = http::problem_response(
+          http::Status::method_not_allowed,
+          fmt::format("{} is not allowed here; use {}", std::string_view(request.method_string()),
+                      found.allowed_methods));
+      response.set(field::field::allow, found.allowed_methods);
+      return response;
+    }
+    return http::problem_response(http::Status::not_found,
+                                  "there is no such route: see docs/api.md for the API");
+  }
+  auto needed = static_cast<auth::Scope>(found.route->tag);
+  if (!auth::allows(claims->scope, needed)) {
+    return http::problem_response(
+        http::Status::forbidden,
+        fmt::format("this token has scope '{}'; {} {} needs '{}': ask an admin for a token with "
+                    "that scope",
+                    auth::to_string(claims->scope), std::string_view(request.method_string()),
+                    found.route->pattern, auth::to_string(needed)));
+  }
+  http::RouteMatch match{target, std::move(found.captures), claims->subject};
+  return found.route->handler(request, match);
+}
+
+} // namespace cicd::master

@@ -1,0 +1,49 @@
+#pragma once
+// The master's REST API: authentication first, then routing, then the route's handler.
+// Routes live one resource per file (jobs_routes.cpp, runs_routes.cpp, secrets_routes.cpp).
+
+#include "cicd/auth/token.hpp"
+#include "cicd/crypto/secret_box.hpp"
+#include "cicd/http/message.hpp"
+#include "cicd/http/router.hpp"
+#include "cicd/queue/queue.hpp"
+#include "cicd/store/store.hpp"
+
+namespace cicd::master {
+
+// What the route handlers work with. Owned by whoever runs the API (master or standalone).
+struct ApiDependencies {
+  store::Store& store;
+  queue::Queue& queue;
+  const auth::TokenKey& token_key;
+  const crypto::SecretBox& secret_box;
+};
+
+// Adapts handler(deps, request, match) to a route handler.
+template <class Handler>
+auto with_deps(const ApiDependencies& deps, Handler handler) {
+  return [&deps, handler](const http::Request& request, const http::RouteMatch& match) {
+    return handler(deps, request, match);
+  };
+}
+
+void add_job_routes(http::Router& router, const ApiDependencies& deps);
+void add_run_routes(http::Router& router, const ApiDependencies& deps);
+void add_secret_routes(http::Router& router, const ApiDependencies& deps);
+
+// Thread safety: handle() may run concurrently once constructed.
+class Api {
+public:
+  explicit Api(ApiDependencies deps);
+  Api(const Api&) = delete; // the routes hold references to m_deps
+  Api& operator=(const Api&) = delete;
+  http::Response handle(http::Request&& request) const;
+  const http::Router& router() const { return m_router; }
+
+private:
+  http::Response handle_authenticated(const http::Request& request, const http::Target& target) const;
+  ApiDependencies m_deps;
+  http::Router m_router;
+};
+
+} // namespace cicd::master

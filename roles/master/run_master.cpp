@@ -1,0 +1,78 @@
+#include "master.hpp"
+
+#include "api.hpp"
+
+#include "cicd/core/log.hpp"
+#include "cicd/http/server.hpp"
+
+#include <iostream>
+
+namespace cicd::master {
+namespace po = boost::program_options;
+
+namespace {
+
+constexpr const char* k_usage =
+    "Usage: cicd master [options]\n"
+    "       cicd master token create --sub NAME --scope read|trigger|admin [--ttl 30d]\n\n"
+    "Serves the REST API (jobs, runs, secrets) over the database and the queue.";
+
+// Refuses to start on a secrets key other than the one the database's secrets were sealed
+// with: better a clear stop now than runs failing later on undecryptable secrets.
+void pin_secrets_key(store::Store& store, const crypto::SecretBox& box, const std::string& file) {
+  auto pinned = store.pin_setting("secrets_key_fingerprint", box.fingerprint());
+  if (!pinned) {
+    throw Fatal("cannot read the settings from the database: " + pinned.error().message);
+  }
+  if (*pinned != box.fingerprint()) {
+    throw Fatal("the secrets key " + file +
+                " is not the one this database's secrets were stored with (fingerprint " +
+                *pinned + "): point --secrets-key at the original key file");
+  }
+}
+
+} // namespace
+
+void serve_api(const config::ServiceOptions& options,
+               const std::function<void(std::uint16_t port)>& on_listening) {
+  auto listen = config::parse_listen(options.listen);
+  auto keys = config::load_keys(options);
+  auto store = store::open_store(options.db);
+  pin_secrets_key(*store, keys.secret_box, options.secrets_key);
+  auto queue = queue::open_queue(options.queue);
+  Api api(ApiDependencies{*store, *queue, keys.token_key, keys.secret_box});
+  http::ServerOptions server_options;
+  server_options.host = listen.host;
+  server_options.port = listen.port;
+  http::Server server(server_options, [&api](http::Request&& request) {
+    return api.handle(std::move(request));
+  });
+  log::info("serving the API on http://{}:{}", listen.host, server.port());
+  on_listening(server.port());
+  server.run();
+  log::info("stopped");
+}
+
+int run_master(int argc, const char* const* argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "token") {
+    return create_token("master", argc - 1, argv + 1);
+  }
+  config::ServiceOptions options;
+  po::options_description description("Master");
+  config::add_service_options(description, options);
+  description.add_options()("migrate-only", "apply database migrations, then exit");
+  auto vm = config::parse_options("master", argc, argv, description, k_usage);
+  if (vm.empty()) {
+    return 0;
+  }
+  config::resolve_defaults(options);
+  if (vm.count("migrate-only")) {
+    store::open_store(options.db);
+    log::info("database migrations applied");
+    return 0;
+  }
+  serve_api(options, [](std::uint16_t) {});
+  return 0;
+}
+
+} // namespace cicd::master

@@ -1,0 +1,559 @@
+#include "cicd/auth/token.hpp"
+
+#include "base64url.hpp"
+#include "cicd/crypto/random.hpp"
+
+#include <openssl/bn.h>
+#include <openssl/crypto.h>
+#include <openssl/ec.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+#include <openssl/objects.h>
+#include <openssl/pem.h>
+
+#include <rapidjson/document.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <system_error>
+
+namespace cicd::auth {
+namespace {
+
+enum class Algorithm { hs256, rs256, es256 };
+
+constexpr std::int64_t k_leeway_seconds = 60; // tolerated clock skew between issuer and us
+constexpr std::size_t k_max_token_size = 8192;
+constexpr std::size_t k_min_secret_size = 32;
+constexpr std::size_t k_max_key_file_size = 64 * 1024;
+constexpr int k_min_rsa_bits = 2048;
+constexpr std::size_t k_es256_half_size = 32; // r and s of a P-256 signature
+constexpr std::size_t k_hs256_size = 32;
+constexpr unsigned k_json_parse_flags =
+    rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
+
+struct PkeyFree {
+  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
+};
+struct BioFree {
+  void operator()(BIO* bio) const { BIO_free(bio); }
+};
+struct DigestContextFree {
+  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
+};
+struct EcdsaSignatureFree {
+  void operator()(ECDSA_SIG* signature) const { ECDSA_SIG_free(signature); }
+};
+struct BignumFree {
+  void operator()(BIGNUM* number) const { BN_free(number); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using BioPtr = std::unique_ptr<BIO, BioFree>;
+using DigestContextPtr = std::unique_ptr<EVP_MD_CTX, DigestContextFree>;
+using EcdsaSignaturePtr = std::unique_ptr<ECDSA_SIG, EcdsaSignatureFree>;
+using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
+
+// Wipes a string that held key material before its memory is released.
+class WipeOnExit {
+public:
+  explicit WipeOnExit(std::string& text) : m_text(text) {}
+  WipeOnExit(const WipeOnExit&) = delete;
+  WipeOnExit& operator=(const WipeOnExit&) = delete;
+  ~WipeOnExit() { OPENSSL_cleanse(m_text.data(), m_text.size()); }
+
+private:
+  std::string& m_text;
+};
+
+const unsigned char* bytes_of(std::string_view text) {
+  return reinterpret_cast<const unsigned char*>(text.data());
+}
+
+// The reason OpenSSL gave for the last failure; clears its error queue.
+std::string openssl_reason() {
+  unsigned long code = ERR_peek_last_error();
+  char text[256] = "unknown error";
+  if (code != 0) {
+    ERR_error_string_n(code, text, sizeof text);
+  }
+  ERR_clear_error();
+  return text;
+}
+
+// A key file is never meant to be decrypted interactively; without this OpenSSL would prompt
+// on the terminal for an encrypted key.
+int refuse_passphrase(char*, int, int, void*) { return -1; }
+
+// Reads the whole key file; throws Fatal naming the file when it cannot.
+std::string read_key_file(const std::filesystem::path& file) {
+  auto fail = [&](int error) {
+    return Fatal("cannot read the token key file " + file.string() + ": " +
+                 std::generic_category().message(error) +
+                 "; check the path and that cicd may read it");
+  };
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw fail(errno);
+  }
+  std::string text;
+  text.reserve(k_max_key_file_size); // no reallocation leaves stray copies of the key behind
+  char chunk[4096];
+  for (;;) {
+    ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0 || text.size() + static_cast<std::size_t>(std::max<ssize_t>(got, 0)) >
+                       k_max_key_file_size) {
+      // A key file is tiny; anything larger is a wrong path (or /dev/zero), not a key.
+      int error = got < 0 ? errno : EFBIG;
+      ::close(fd);
+      OPENSSL_cleanse(text.data(), text.size());
+      throw fail(error);
+    }
+    if (got == 0) {
+      break;
+    }
+    text.append(chunk, static_cast<std::size_t>(got));
+  }
+  OPENSSL_cleanse(chunk, sizeof chunk);
+  ::close(fd);
+  return text;
+}
+
+std::optional<std::string> hmac_sha256(std::string_view secret, std::string_view data) {
+  std::string mac(EVP_MAX_MD_SIZE, '\0');
+  unsigned int size = 0;
+  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), bytes_of(data),
+           data.size(), reinterpret_cast<unsigned char*>(mac.data()), &size) == nullptr) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  mac.resize(size);
+  return mac;
+}
+
+// An RSA PKCS#1 v1.5 or DER-encoded ECDSA signature over SHA-256 of `data`.
+std::optional<std::string> digest_sign(EVP_PKEY* key, std::string_view data) {
+  DigestContextPtr context(EVP_MD_CTX_new());
+  std::size_t size = 0;
+  if (!context ||
+      EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+      EVP_DigestSign(context.get(), nullptr, &size, bytes_of(data), data.size()) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  std::string signature(size, '\0');
+  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
+                     bytes_of(data), data.size()) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  signature.resize(size);
+  return signature;
+}
+
+bool digest_verify(EVP_PKEY* key, std::string_view signature, std::string_view data) {
+  DigestContextPtr context(EVP_MD_CTX_new());
+  bool valid = context &&
+               EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
+               EVP_DigestVerify(context.get(), bytes_of(signature), signature.size(),
+                                bytes_of(data), data.size()) == 1;
+  ERR_clear_error();
+  return valid;
+}
+
+// JWS carries ES256 signatures as r || s, 32 bytes each (RFC 7518 §3.4); OpenSSL speaks DER.
+std::optional<std::string> ecdsa_der_to_raw(std::string_view der) {
+  const unsigned char* cursor = bytes_of(der);
+  EcdsaSignaturePtr signature(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
+  if (!signature) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  const BIGNUM* r = nullptr;
+  const BIGNUM* s = nullptr;
+  ECDSA_SIG_get0(signature.get(), &r, &s);
+  std::string raw(2 * k_es256_half_size, '\0');
+  auto* out = reinterpret_cast<unsigned char*>(raw.data());
+  if (BN_bn2binpad(r, out, k_es256_half_size) != static_cast<int>(k_es256_half_size) ||
+      BN_bn2binpad(s, out + k_es256_half_size, k_es256_half_size) !=
+          static_cast<int>(k_es256_half_size)) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  return raw;
+}
+
+std::optional<std::string> ecdsa_raw_to_der(std::string_view raw) {
+  if (raw.size() != 2 * k_es256_half_size) {
+    return std::nullopt;
+  }
+  BignumPtr r(BN_bin2bn(bytes_of(raw), k_es256_half_size, nullptr));
+  BignumPtr s(BN_bin2bn(bytes_of(raw) + k_es256_half_size, k_es256_half_size, nullptr));
+  EcdsaSignaturePtr signature(ECDSA_SIG_new());
+  if (!r || !s || !signature || ECDSA_SIG_set0(signature.get(), r.get(), s.get()) != 1) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  // The signature owns r and s now.
+  r.release();
+  s.release();
+  int size = i2d_ECDSA_SIG(signature.get(), nullptr);
+  if (size <= 0) {
+    ERR_clear_error();
+    return std::nullopt;
+  }
+  std::string der(static_cast<std::size_t>(size), '\0');
+  auto* out = reinterpret_cast<unsigned char*>(der.data());
+  i2d_ECDSA_SIG(signature.get(), &out);
+  return der;
+}
+
+bool parse_object(rapidjson::Document& document, const std::string& text) {
+  document.Parse<k_json_parse_flags>(text.data(), text.size());
+  return !document.HasParseError() && document.IsObject();
+}
+
+// The widest known scope in a space-separated list; unknown words are ignored so that
+// tokens may carry scopes meant for other services.
+std::optional<Scope> widest_scope(std::string_view text) {
+  std::optional<Scope> widest;
+  while (!text.empty()) {
+    std::size_t space = text.find(' ');
+    std::optional<Scope> scope = parse_scope(text.substr(0, space));
+    if (scope && (!widest || *scope > *widest)) {
+      widest = scope;
+    }
+    text = space == std::string_view::npos ? std::string_view() : text.substr(space + 1);
+  }
+  return widest;
+}
+
+Error refuse(std::string_view reason) {
+  return make_error(ErrorCode::unauthorized, "token refused: " + std::string(reason));
+}
+
+} // namespace
+
+struct TokenKey::Impl {
+  Algorithm algorithm = Algorithm::hs256;
+  std::string secret;           // HS256 only
+  PkeyPtr key;                  // RS256 and ES256 only
+  bool has_private_key = false; // RS256 and ES256 only
+
+  Impl() = default;
+  Impl(const Impl&) = delete;
+  Impl& operator=(const Impl&) = delete;
+  ~Impl() { OPENSSL_cleanse(secret.data(), secret.size()); }
+
+  // Both throw Fatal naming `source` when the key is unusable.
+  static std::unique_ptr<Impl> from_secret(std::string secret, const std::string& source);
+  static std::unique_ptr<Impl> from_pem(const std::string& text, const std::string& source);
+
+  std::optional<std::string> signature(std::string_view signing_input) const;
+  bool signature_matches(std::string_view signing_input, std::string_view signature) const;
+};
+
+std::optional<std::string> TokenKey::Impl::signature(std::string_view signing_input) const {
+  switch (algorithm) {
+  case Algorithm::hs256:
+    return hmac_sha256(secret, signing_input);
+  case Algorithm::rs256:
+    return digest_sign(key.get(), signing_input);
+  case Algorithm::es256:
+    if (auto der = digest_sign(key.get(), signing_input)) {
+      return ecdsa_der_to_raw(*der);
+    }
+    return std::nullopt;
+  }
+  return std::nullopt;
+}
+
+bool TokenKey::Impl::signature_matches(std::string_view signing_input,
+                                       std::string_view signature) const {
+  switch (algorithm) {
+  case Algorithm::hs256: {
+    std::optional<std::string> expected = hmac_sha256(secret, signing_input);
+    // Only the length is compared in variable time, and it is public anyway.
+    return expected && signature.size() == k_hs256_size && expected->size() == k_hs256_size &&
+           CRYPTO_memcmp(expected->data(), signature.data(), k_hs256_size) == 0;
+  }
+  case Algorithm::rs256:
+    return digest_verify(key.get(), signature, signing_input);
+  case Algorithm::es256:
+    if (auto der = ecdsa_raw_to_der(signature)) {
+      return digest_verify(key.get(), *der, signing_input);
+    }
+    return false;
+  }
+  return false;
+}
+
+std::unique_ptr<TokenKey::Impl> TokenKey::Impl::from_secret(std::string secret,
+                                                           const std::string& source) {
+  if (secret.size() < k_min_secret_size) {
+    std::size_t size = secret.size();
+    OPENSSL_cleanse(secret.data(), secret.size());
+    throw Fatal(source + " holds " + std::to_string(size) +
+                " bytes; an HS256 secret must be at least 32 bytes: create one with "
+                "`openssl rand -hex 32`");
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->algorithm = Algorithm::hs256;
+  impl->secret = std::move(secret);
+  return impl;
+}
+
+std::unique_ptr<TokenKey::Impl> TokenKey::Impl::from_pem(const std::string& text,
+                                                        const std::string& source) {
+  auto impl = std::make_unique<Impl>();
+  BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+  impl->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
+  impl->has_private_key = impl->key != nullptr;
+  if (!impl->key) {
+    ERR_clear_error();
+    bio.reset(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
+    impl->key.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, refuse_passphrase, nullptr));
+  }
+  if (!impl->key) {
+    throw Fatal(source + " is PEM but holds no private key or public key (\"BEGIN PUBLIC KEY\") " +
+                "that OpenSSL can read (" + openssl_reason() +
+                "); a private key must be stored unencrypted, as cicd cannot ask for a passphrase");
+  }
+  EVP_PKEY* key = impl->key.get();
+  if (EVP_PKEY_is_a(key, "RSA")) {
+    if (EVP_PKEY_get_bits(key) < k_min_rsa_bits) {
+      throw Fatal(source + " holds a " + std::to_string(EVP_PKEY_get_bits(key)) +
+                  "-bit RSA key; RS256 needs at least 2048 bits");
+    }
+    impl->algorithm = Algorithm::rs256;
+  } else if (EVP_PKEY_is_a(key, "EC")) {
+    char group[80] = "";
+    std::size_t group_size = 0;
+    if (EVP_PKEY_get_group_name(key, group, sizeof group, &group_size) != 1 ||
+        OBJ_txt2nid(group) != NID_X9_62_prime256v1) {
+      ERR_clear_error();
+      throw Fatal(source + " holds an EC key that is not on the P-256 curve, which ES256 " +
+                  "requires: create one with `openssl genpkey -algorithm EC -pkeyopt " +
+                  "ec_paramgen_curve:P-256`");
+    }
+    impl->algorithm = Algorithm::es256;
+  } else {
+    const char* type = EVP_PKEY_get0_type_name(key);
+    throw Fatal(source + " holds a key of type " + (type != nullptr ? type : "unknown") +
+                "; only RSA (RS256) and EC P-256 (ES256) keys are supported");
+  }
+  return impl;
+}
+
+std::optional<Scope> parse_scope(std::string_view text) {
+  if (text == "read") {
+    return Scope::read;
+  }
+  if (text == "trigger") {
+    return Scope::trigger;
+  }
+  if (text == "admin") {
+    return Scope::admin;
+  }
+  return std::nullopt;
+}
+
+std::string_view to_string(Scope scope) {
+  switch (scope) {
+  case Scope::read:
+    return "read";
+  case Scope::trigger:
+    return "trigger";
+  case Scope::admin:
+    return "admin";
+  }
+  return "read";
+}
+
+TokenKey TokenKey::load(const std::filesystem::path& file) {
+  std::string text = read_key_file(file);
+  WipeOnExit wipe_text(text);
+  std::string source = "the token key file " + file.string();
+  if (text.find("-----BEGIN") != std::string::npos) {
+    return TokenKey(Impl::from_pem(text, source));
+  }
+  std::size_t end = text.find_last_not_of(" \t\r\n\v\f");
+  return TokenKey(Impl::from_secret(text.substr(0, end == std::string::npos ? 0 : end + 1), source));
+}
+
+TokenKey TokenKey::hs256(std::string secret) {
+  return TokenKey(Impl::from_secret(std::move(secret), "the HS256 token secret"));
+}
+
+void TokenKey::create_hs256_file_if_absent(const std::filesystem::path& file) {
+  std::string random = crypto::random_bytes(32);
+  WipeOnExit wipe_random(random);
+  std::string text = crypto::to_hex(random) + "\n";
+  WipeOnExit wipe_text(text);
+  crypto::write_new_key_file(file, text);
+}
+
+TokenKey::TokenKey(std::unique_ptr<Impl> impl) : m_impl(std::move(impl)) {}
+TokenKey::TokenKey(TokenKey&&) noexcept = default;
+TokenKey& TokenKey::operator=(TokenKey&&) noexcept = default;
+TokenKey::~TokenKey() = default;
+
+std::string_view TokenKey::algorithm() const {
+  switch (m_impl->algorithm) {
+  case Algorithm::hs256:
+    return "HS256";
+  case Algorithm::rs256:
+    return "RS256";
+  case Algorithm::es256:
+    return "ES256";
+  }
+  return "HS256";
+}
+
+bool TokenKey::can_sign() const {
+  return m_impl->algorithm == Algorithm::hs256 || m_impl->has_private_key;
+}
+
+Result<Claims> TokenKey::verify(std::string_view token, std::int64_t now) const {
+  if (token.size() > k_max_token_size) {
+    return refuse("it is longer than 8192 characters");
+  }
+  std::size_t first_dot = token.find('.');
+  std::size_t second_dot =
+      first_dot == std::string_view::npos ? first_dot : token.find('.', first_dot + 1);
+  if (second_dot == std::string_view::npos ||
+      token.find('.', second_dot + 1) != std::string_view::npos) {
+    return refuse("it is not three parts separated by dots");
+  }
+  std::optional<std::string> header_json = base64url_decode(token.substr(0, first_dot));
+  std::optional<std::string> payload_json =
+      base64url_decode(token.substr(first_dot + 1, second_dot - first_dot - 1));
+  std::optional<std::string> signature = base64url_decode(token.substr(second_dot + 1));
+  if (!header_json || !payload_json || !signature) {
+    return refuse("a part is not valid base64url");
+  }
+
+  // The key alone decides the algorithm; the header may only agree with it.
+  rapidjson::Document header;
+  if (!parse_object(header, *header_json)) {
+    return refuse("its header is not a JSON object");
+  }
+  auto alg = header.FindMember("alg");
+  if (alg == header.MemberEnd() || !alg->value.IsString()) {
+    return refuse("its header names no algorithm (\"alg\")");
+  }
+  std::string_view alg_name(alg->value.GetString(), alg->value.GetStringLength());
+  if (alg_name == "none" || alg_name == "None" || alg_name == "NONE") {
+    return refuse("unsigned tokens (alg \"none\") are not accepted");
+  }
+  if (alg_name != algorithm()) {
+    return refuse("its header names another algorithm than this server's key, which is " +
+                  std::string(algorithm()));
+  }
+  // RFC 7515 §4.1.11: extensions marked critical must be understood, and we know none.
+  if (header.HasMember("crit")) {
+    return refuse("its header lists critical extensions (\"crit\"), which are not supported");
+  }
+  if (!m_impl->signature_matches(token.substr(0, second_dot), *signature)) {
+    return refuse("its signature does not match this server's key");
+  }
+
+  rapidjson::Document payload;
+  if (!parse_object(payload, *payload_json)) {
+    return refuse("its payload is not a JSON object");
+  }
+  Claims claims;
+  auto sub = payload.FindMember("sub");
+  if (sub == payload.MemberEnd() || !sub->value.IsString() || sub->value.GetStringLength() == 0) {
+    return refuse("its \"sub\" claim is missing or empty");
+  }
+  claims.subject.assign(sub->value.GetString(), sub->value.GetStringLength());
+  auto scope = payload.FindMember("scope");
+  std::optional<Scope> widest;
+  if (scope != payload.MemberEnd() && scope->value.IsString()) {
+    widest = widest_scope({scope->value.GetString(), scope->value.GetStringLength()});
+  }
+  if (!widest) {
+    return refuse("its \"scope\" claim is missing or names none of read, trigger, admin");
+  }
+  claims.scope = *widest;
+  auto exp = payload.FindMember("exp");
+  if (exp == payload.MemberEnd() || !exp->value.IsInt64()) {
+    return refuse("its \"exp\" claim is missing or not an integer");
+  }
+  claims.expires_at = exp->value.GetInt64();
+  if (auto iat = payload.FindMember("iat"); iat != payload.MemberEnd()) {
+    if (!iat->value.IsInt64()) {
+      return refuse("its \"iat\" claim is not an integer");
+    }
+    claims.issued_at = iat->value.GetInt64();
+  }
+  if (auto nbf = payload.FindMember("nbf"); nbf != payload.MemberEnd()) {
+    if (!nbf->value.IsInt64()) {
+      return refuse("its \"nbf\" claim is not an integer");
+    }
+    claims.not_before = nbf->value.GetInt64();
+  }
+  if (claims.expires_at <= now - k_leeway_seconds) {
+    return refuse("it has expired; ask for a new token");
+  }
+  if (claims.not_before && *claims.not_before > now + k_leeway_seconds) {
+    return refuse("it is not valid yet (\"nbf\" is in the future); check the clocks");
+  }
+  return claims;
+}
+
+Result<std::string> TokenKey::sign(const Claims& claims) const {
+  if (!can_sign()) {
+    return make_error(ErrorCode::invalid_input,
+                      "this token key is a public key, which verifies tokens but cannot sign "
+                      "them: configure the private key to issue tokens");
+  }
+  if (claims.subject.empty()) {
+    return make_error(ErrorCode::invalid_input, "a token needs a subject", "sub");
+  }
+  rapidjson::StringBuffer header;
+  rapidjson::Writer<rapidjson::StringBuffer> header_writer(header);
+  header_writer.StartObject();
+  header_writer.Key("alg");
+  header_writer.String(algorithm().data(), static_cast<rapidjson::SizeType>(algorithm().size()));
+  header_writer.Key("typ");
+  header_writer.String("JWT");
+  header_writer.EndObject();
+
+  rapidjson::StringBuffer payload;
+  rapidjson::Writer<rapidjson::StringBuffer> payload_writer(payload);
+  payload_writer.StartObject();
+  payload_writer.Key("sub");
+  payload_writer.String(claims.subject.data(),
+                        static_cast<rapidjson::SizeType>(claims.subject.size()));
+  payload_writer.Key("scope");
+  std::string_view scope = to_string(claims.scope);
+  payload_writer.String(scope.data(), static_cast<rapidjson::SizeType>(scope.size()));
+  payload_writer.Key("iat");
+  payload_writer.Int64(claims.issued_at);
+  payload_writer.Key("exp");
+  payload_writer.Int64(claims.expires_at);
+  if (claims.not_before) {
+    payload_writer.Key("nbf");
+    payload_writer.Int64(*claims.not_before);
+  }
+  payload_writer.EndObject();
+
+  std::string token = base64url_encode({header.GetString(), header.GetSize()}) + "." +
+                      base64url_encode({payload.GetString(), payload.GetSize()});
+  std::optional<std::string> signature = m_impl->signature(token);
+  if (!signature) {
+    return make_error(ErrorCode::internal, "signing the token failed in OpenSSL");
+  }
+  return token + "." + base64url_encode(*signature);
+}
+
+} // namespace cicd::auth

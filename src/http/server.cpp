@@ -1,0 +1,209 @@
+#include "cicd/http/server.hpp"
+
+#include "cicd/core/log.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/signal_set.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/thread_pool.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <sys/resource.h>
+
+#include <thread>
+
+namespace cicd::http {
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+using tcp = asio::ip::tcp;
+
+namespace {
+
+constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
+
+// Runs `handler` on `pool` and resumes the awaiting coroutine on its own executor with the
+// response; an exception in the handler becomes a 500 (and is logged), never a crash.
+asio::awaitable<Response> run_on_pool(asio::thread_pool& pool, const Handler& handler,
+                                      Request request) {
+  auto executor = co_await asio::this_coro::executor;
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
+      [&pool, &handler, executor](auto completion, Request req) {
+        asio::post(pool, [&handler, executor, completion = std::move(completion),
+                          req = std::move(req)]() mutable {
+          Response response;
+          try {
+            response = handler(std::move(req));
+          } catch (const std::exception& e) {
+            log::error("request handler failed: {}", e.what());
+            response = problem_response(Status::internal_server_error,
+                                        "the server failed to handle this request; the error is "
+                                        "in its log");
+          }
+          asio::post(executor, [completion = std::move(completion),
+                                response = std::move(response)]() mutable {
+            std::move(completion)(std::move(response));
+          });
+        });
+      },
+      asio::use_awaitable, std::move(request));
+}
+
+Response parse_error_response(const beast::error_code& ec) {
+  if (ec == beast::http::error::body_limit) {
+    return problem_response(Status::payload_too_large,
+                            "the request body is larger than the 1 MiB limit");
+  }
+  if (ec == beast::http::error::header_limit) {
+    return problem_response(Status::request_header_fields_too_large,
+                            "the request headers are larger than the 16 KiB limit");
+  }
+  return problem_response(Status::bad_request, "malformed HTTP request: " + ec.message());
+}
+
+// Lets a server hold many idle connections: raise the soft open-files limit to the hard one.
+void raise_open_files_limit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = limit.rlim_max;
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
+
+} // namespace
+
+struct Server::Impl {
+  ServerOptions options;
+  Handler handler;
+  asio::io_context io;
+  asio::thread_pool pool;
+  tcp::acceptor acceptor;
+  asio::signal_set signals;
+
+  Impl(ServerOptions opts, Handler h)
+      : options(std::move(opts)), handler(std::move(h)),
+        io(options.io_threads > 0 ? options.io_threads
+                                  : static_cast<int>(std::thread::hardware_concurrency())),
+        pool(static_cast<std::size_t>(options.handler_threads)), acceptor(io), signals(io) {}
+
+  asio::awaitable<void> session(beast::tcp_stream stream) {
+    beast::flat_buffer buffer;
+    for (;;) {
+      beast::http::request_parser<beast::http::string_body> parser;
+      parser.body_limit(options.body_limit);
+      parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      stream.expires_after(options.read_timeout);
+      auto [read_ec, read_bytes] = co_await beast::http::async_read(stream, buffer, parser, k_use_tuple);
+      (void)read_bytes;
+      if (read_ec == beast::http::error::end_of_stream || read_ec == beast::error::timeout ||
+          read_ec == asio::error::connection_reset || read_ec == asio::error::eof ||
+          read_ec == asio::error::operation_aborted) {
+        break;
+      }
+      bool keep_alive = false;
+      Response response;
+      if (read_ec) {
+        response = parse_error_response(read_ec);
+      } else {
+        auto request = parser.release();
+        keep_alive = request.keep_alive();
+        response = co_await run_on_pool(pool, handler, std::move(request));
+      }
+      response.version(11);
+      response.keep_alive(keep_alive);
+      response.prepare_payload();
+      stream.expires_after(options.write_timeout);
+      auto [write_ec, written] = co_await beast::http::async_write(stream, response, k_use_tuple);
+      (void)written;
+      if (write_ec || !keep_alive) {
+        break;
+      }
+    }
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, socket] = co_await acceptor.async_accept(k_use_tuple);
+      if (ec == asio::error::operation_aborted) {
+        co_return;
+      }
+      if (ec) {
+        // Out of file descriptors and the like: wait a little rather than spin.
+        log::warn("accepting a connection failed: {}", ec.message());
+        asio::steady_timer pause(io, std::chrono::milliseconds(50));
+        co_await pause.async_wait(k_use_tuple);
+        continue;
+      }
+      asio::co_spawn(io, session(beast::tcp_stream(std::move(socket))), asio::detached);
+    }
+  }
+};
+
+Server::Server(ServerOptions options, Handler handler)
+    : m_impl(std::make_unique<Impl>(std::move(options), std::move(handler))) {
+  raise_open_files_limit();
+  auto& impl = *m_impl;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl.options.host, ec);
+  if (ec) {
+    throw Fatal("--listen: '" + impl.options.host + "' is not an IP address");
+  }
+  tcp::endpoint endpoint(address, impl.options.port);
+  impl.acceptor.open(endpoint.protocol(), ec);
+  if (!ec) {
+    impl.acceptor.set_option(asio::socket_base::reuse_address(true), ec);
+    impl.acceptor.bind(endpoint, ec);
+  }
+  if (!ec) {
+    impl.acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  }
+  if (ec) {
+    throw Fatal(fmt::format("cannot listen on {}:{}: {}", impl.options.host, impl.options.port,
+                            ec.message()));
+  }
+}
+
+Server::~Server() {
+  m_impl->pool.join();
+}
+
+std::uint16_t Server::port() const { return m_impl->acceptor.local_endpoint().port(); }
+
+void Server::run() {
+  auto& impl = *m_impl;
+  impl.signals.add(SIGINT);
+  impl.signals.add(SIGTERM);
+  impl.signals.async_wait([this](const beast::error_code& ec, int) {
+    if (!ec) {
+      stop();
+    }
+  });
+  asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
+  int threads = impl.options.io_threads > 0
+                    ? impl.options.io_threads
+                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  std::vector<std::thread> workers;
+  for (int i = 1; i < threads; ++i) {
+    workers.emplace_back([&impl] { impl.io.run(); });
+  }
+  impl.io.run();
+  for (auto& worker : workers) {
+    worker.join();
+  }
+}
+
+void Server::stop() {
+  asio::post(m_impl->io, [this] { m_impl->io.stop(); });
+}
+
+} // namespace cicd::http

@@ -1,0 +1,37 @@
+#pragma once
+// The Store written once over SqlDatabase, for both SQLite and PostgreSQL.
+
+#include "cicd/store/store.hpp"
+
+#include "sql_database.hpp"
+
+namespace cicd::store {
+
+// Thread safety: as safe as its SqlDatabase (both backends allow concurrent calls).
+class SqlStore final : public Store {
+public:
+  explicit SqlStore(std::unique_ptr<SqlDatabase> database) : m_db(std::move(database)) {}
+
+  Result<PutOutcome> put_job(const PutJobRequest& request, std::int64_t now_ms) override;
+  Result<StoredJob> get_job(std::string_view name) override;
+  Result<std::vector<StoredJob>> list_jobs(std::string_view after_name, int limit) override;
+  Result<void> delete_job(std::string_view name, const std::optional<std::string>& if_match) override;
+
+  Result<CreatedRun> create_run(const NewRun& run, std::int64_t now_ms) override;
+  Result<model::Run> get_run(std::string_view job, std::int64_t id) override;
+  Result<std::vector<model::Run>> list_runs(std::string_view job, const RunQuery& query) override;
+  Result<model::Run> abort_run(std::string_view job, std::int64_t id, std::string_view by,
+                               std::int64_t now_ms) override;
+
+  Result<bool> put_secret(std::string_view job, std::string_view name,
+                          std::string_view sealed_value, std::int64_t now_ms) override;
+  Result<std::vector<SecretInfo>> list_secrets(std::string_view job) override;
+  Result<void> delete_secret(std::string_view job, std::string_view name) override;
+
+  Result<std::string> pin_setting(std::string_view key, std::string_view value) override;
+
+private:
+  std::unique_ptr<SqlDatabase> m_db;
+};
+
+} // namespace cicd::store
