@@ -129,6 +129,18 @@ public:
     release(conn);
   }
 
+  void read(const std::function<void(SqlConnection&)>& work) override {
+    PGconn* conn = acquire();
+    PgConnection connection(conn);
+    try {
+      work(connection);
+    } catch (...) {
+      release(conn);
+      throw;
+    }
+    release(conn);
+  }
+
   std::string_view lock_clause() const override { return " FOR UPDATE"; }
   std::span<const EmbeddedFile> migrations() const override { return postgresql_migrations(); }
   std::string_view migration_lock_statement() const override {

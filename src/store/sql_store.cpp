@@ -134,7 +134,7 @@ Result<PutOutcome> SqlStore::put_job(const PutJobRequest& request, std::int64_t 
 Result<StoredJob> SqlStore::get_job(std::string_view name) {
   return guarded<StoredJob>([&] {
     std::vector<SqlRow> rows;
-    m_db->transact([&](SqlConnection& sql) {
+    m_db->read([&](SqlConnection& sql) {
       rows = sql.query("SELECT name, definition, etag, created_at, updated_at FROM jobs "
                        "WHERE name = $1",
                        {text(name)});
@@ -149,7 +149,7 @@ Result<StoredJob> SqlStore::get_job(std::string_view name) {
 Result<std::vector<StoredJob>> SqlStore::list_jobs(std::string_view after_name, int limit) {
   return guarded<std::vector<StoredJob>>([&] {
     std::vector<StoredJob> jobs;
-    m_db->transact([&](SqlConnection& sql) {
+    m_db->read([&](SqlConnection& sql) {
       for (const auto& row : sql.query("SELECT name, definition, etag, created_at, updated_at "
                                        "FROM jobs WHERE name > $1 ORDER BY name LIMIT $2",
                                        {text(after_name), number(limit)})) {
@@ -246,7 +246,7 @@ Result<CreatedRun> SqlStore::create_run(const NewRun& request, std::int64_t now_
 Result<Run> SqlStore::get_run(std::string_view job, std::int64_t id) {
   return guarded<Run>([&] {
     Run run;
-    m_db->transact([&](SqlConnection& sql) { run = select_run(sql, job, id); });
+    m_db->read([&](SqlConnection& sql) { run = select_run(sql, job, id); });
     return run;
   });
 }
@@ -254,7 +254,7 @@ Result<Run> SqlStore::get_run(std::string_view job, std::int64_t id) {
 Result<std::vector<Run>> SqlStore::list_runs(std::string_view job, const RunQuery& query) {
   return guarded<std::vector<Run>>([&] {
     std::vector<Run> runs;
-    m_db->transact([&](SqlConnection& sql) {
+    m_db->read([&](SqlConnection& sql) {
       std::vector<SqlValue> params{number(job_id(sql, job))};
       std::string where = "WHERE r.job_id = $1";
       if (query.status) {
@@ -330,7 +330,7 @@ Result<bool> SqlStore::put_secret(std::string_view job, std::string_view name,
 Result<std::vector<SecretInfo>> SqlStore::list_secrets(std::string_view job) {
   return guarded<std::vector<SecretInfo>>([&] {
     std::vector<SecretInfo> secrets;
-    m_db->transact([&](SqlConnection& sql) {
+    m_db->read([&](SqlConnection& sql) {
       auto id = number(job_id(sql, job));
       for (const auto& row : sql.query("SELECT name, updated_at FROM secrets WHERE job_id = $1 "
                                        "ORDER BY name",

@@ -129,6 +129,12 @@ public:
     }
   }
 
+  void read(const std::function<void(SqlConnection&)>& work) override {
+    std::lock_guard lock(m_mutex);
+    SqliteConnection connection(m_db);
+    work(connection);
+  }
+
   std::string_view lock_clause() const override { return ""; }
   std::span<const EmbeddedFile> migrations() const override { return sqlite_migrations(); }
   std::string_view migration_lock_statement() const override { return ""; }

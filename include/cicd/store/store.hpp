@@ -3,7 +3,8 @@
 // URL: sqlite:///path/cicd.db (standalone) and postgresql://… (distributed).
 //
 // Contract (tested by the same suite against both backends, test/integration/store_test.cpp):
-// - Every method is one transaction: it either happens completely or not at all.
+// - Every method that changes something is one transaction: it happens completely or not at
+//   all. Reads see committed data only.
 // - Methods may be called concurrently from any thread.
 // - Failures are values: not_found, conflict, precondition_failed, unprocessable for what the
 //   caller asked; unavailable when the database cannot be reached (retrying later may work).
