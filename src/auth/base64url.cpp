@@ -42,8 +42,8 @@ std::string base64url_encode(std::string_view bytes) {
     text += k_alphabet[group >> 18 & 0x3f];
     text += k_alphabet[group >> 12 & 0x3f];
   } else if (rest == 2) {
-    std::uint32_t group = static_cast<unsigned char>(bytes[i]) << 16 |
-                          static_cast<unsigned char>(bytes[i + 1]) << 8;
+    std::uint32_t group =
+        static_cast<unsigned char>(bytes[i]) << 16 | static_cast<unsigned char>(bytes[i + 1]) << 8;
     text += k_alphabet[group >> 18 & 0x3f];
     text += k_alphabet[group >> 12 & 0x3f];
     text += k_alphabet[group >> 6 & 0x3f];

@@ -19,6 +19,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <system_error>
 
@@ -87,7 +88,9 @@ std::string openssl_reason() {
 
 // A key file is never meant to be decrypted interactively; without this OpenSSL would prompt
 // on the terminal for an encrypted key.
-int refuse_passphrase(char*, int, int, void*) { return -1; }
+int refuse_passphrase(char*, int, int, void*) {
+  return -1;
+}
 
 // Reads the whole key file; throws Fatal naming the file when it cannot.
 std::string read_key_file(const std::filesystem::path& file) {
@@ -108,8 +111,8 @@ std::string read_key_file(const std::filesystem::path& file) {
     if (got < 0 && errno == EINTR) {
       continue;
     }
-    if (got < 0 || text.size() + static_cast<std::size_t>(std::max<ssize_t>(got, 0)) >
-                       k_max_key_file_size) {
+    if (got < 0 ||
+        text.size() + static_cast<std::size_t>(std::max<ssize_t>(got, 0)) > k_max_key_file_size) {
       // A key file is tiny; anything larger is a wrong path (or /dev/zero), not a key.
       int error = got < 0 ? errno : EFBIG;
       ::close(fd);
@@ -142,8 +145,7 @@ std::optional<std::string> hmac_sha256(std::string_view secret, std::string_view
 std::optional<std::string> digest_sign(EVP_PKEY* key, std::string_view data) {
   DigestContextPtr context(EVP_MD_CTX_new());
   std::size_t size = 0;
-  if (!context ||
-      EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
+  if (!context || EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
       EVP_DigestSign(context.get(), nullptr, &size, bytes_of(data), data.size()) != 1) {
     ERR_clear_error();
     return std::nullopt;
@@ -218,6 +220,20 @@ std::optional<std::string> ecdsa_raw_to_der(std::string_view raw) {
 bool parse_object(rapidjson::Document& document, const std::string& text) {
   document.Parse<k_json_parse_flags>(text.data(), text.size());
   return !document.HasParseError() && document.IsObject();
+}
+
+// The member `name` of `object`, or null. (Avoids comparing rapidjson 1.1 member iterators,
+// which C++20's reversed operators make ambiguous.)
+const rapidjson::Value* find_member(const rapidjson::Value& object, const char* name) {
+  return object.HasMember(name) ? &object[name] : nullptr;
+}
+
+std::optional<std::string_view> string_member(const rapidjson::Value& object, const char* name) {
+  const rapidjson::Value* member = find_member(object, name);
+  if (member == nullptr || !member->IsString()) {
+    return std::nullopt;
+  }
+  return std::string_view(member->GetString(), member->GetStringLength());
 }
 
 // The widest known scope in a space-separated list; unknown words are ignored so that
@@ -296,7 +312,7 @@ bool TokenKey::Impl::signature_matches(std::string_view signing_input,
 }
 
 std::unique_ptr<TokenKey::Impl> TokenKey::Impl::from_secret(std::string secret,
-                                                           const std::string& source) {
+                                                            const std::string& source) {
   if (secret.size() < k_min_secret_size) {
     std::size_t size = secret.size();
     OPENSSL_cleanse(secret.data(), secret.size());
@@ -311,7 +327,7 @@ std::unique_ptr<TokenKey::Impl> TokenKey::Impl::from_secret(std::string secret,
 }
 
 std::unique_ptr<TokenKey::Impl> TokenKey::Impl::from_pem(const std::string& text,
-                                                        const std::string& source) {
+                                                         const std::string& source) {
   auto impl = std::make_unique<Impl>();
   BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
   impl->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
@@ -385,7 +401,8 @@ TokenKey TokenKey::load(const std::filesystem::path& file) {
     return TokenKey(Impl::from_pem(text, source));
   }
   std::size_t end = text.find_last_not_of(" \t\r\n\v\f");
-  return TokenKey(Impl::from_secret(text.substr(0, end == std::string::npos ? 0 : end + 1), source));
+  return TokenKey(
+      Impl::from_secret(text.substr(0, end == std::string::npos ? 0 : end + 1), source));
 }
 
 TokenKey TokenKey::hs256(std::string secret) {
@@ -445,15 +462,14 @@ Result<Claims> TokenKey::verify(std::string_view token, std::int64_t now) const 
   if (!parse_object(header, *header_json)) {
     return refuse("its header is not a JSON object");
   }
-  auto alg = header.FindMember("alg");
-  if (alg == header.MemberEnd() || !alg->value.IsString()) {
+  std::optional<std::string_view> alg_name = string_member(header, "alg");
+  if (!alg_name) {
     return refuse("its header names no algorithm (\"alg\")");
   }
-  std::string_view alg_name(alg->value.GetString(), alg->value.GetStringLength());
-  if (alg_name == "none" || alg_name == "None" || alg_name == "NONE") {
+  if (*alg_name == "none" || *alg_name == "None" || *alg_name == "NONE") {
     return refuse("unsigned tokens (alg \"none\") are not accepted");
   }
-  if (alg_name != algorithm()) {
+  if (*alg_name != algorithm()) {
     return refuse("its header names another algorithm than this server's key, which is " +
                   std::string(algorithm()));
   }
@@ -470,36 +486,33 @@ Result<Claims> TokenKey::verify(std::string_view token, std::int64_t now) const 
     return refuse("its payload is not a JSON object");
   }
   Claims claims;
-  auto sub = payload.FindMember("sub");
-  if (sub == payload.MemberEnd() || !sub->value.IsString() || sub->value.GetStringLength() == 0) {
+  std::optional<std::string_view> sub = string_member(payload, "sub");
+  if (!sub || sub->empty()) {
     return refuse("its \"sub\" claim is missing or empty");
   }
-  claims.subject.assign(sub->value.GetString(), sub->value.GetStringLength());
-  auto scope = payload.FindMember("scope");
-  std::optional<Scope> widest;
-  if (scope != payload.MemberEnd() && scope->value.IsString()) {
-    widest = widest_scope({scope->value.GetString(), scope->value.GetStringLength()});
-  }
+  claims.subject = *sub;
+  std::optional<std::string_view> scope = string_member(payload, "scope");
+  std::optional<Scope> widest = scope ? widest_scope(*scope) : std::nullopt;
   if (!widest) {
     return refuse("its \"scope\" claim is missing or names none of read, trigger, admin");
   }
   claims.scope = *widest;
-  auto exp = payload.FindMember("exp");
-  if (exp == payload.MemberEnd() || !exp->value.IsInt64()) {
+  const rapidjson::Value* exp = find_member(payload, "exp");
+  if (exp == nullptr || !exp->IsInt64()) {
     return refuse("its \"exp\" claim is missing or not an integer");
   }
-  claims.expires_at = exp->value.GetInt64();
-  if (auto iat = payload.FindMember("iat"); iat != payload.MemberEnd()) {
-    if (!iat->value.IsInt64()) {
+  claims.expires_at = exp->GetInt64();
+  if (const rapidjson::Value* iat = find_member(payload, "iat")) {
+    if (!iat->IsInt64()) {
       return refuse("its \"iat\" claim is not an integer");
     }
-    claims.issued_at = iat->value.GetInt64();
+    claims.issued_at = iat->GetInt64();
   }
-  if (auto nbf = payload.FindMember("nbf"); nbf != payload.MemberEnd()) {
-    if (!nbf->value.IsInt64()) {
+  if (const rapidjson::Value* nbf = find_member(payload, "nbf")) {
+    if (!nbf->IsInt64()) {
       return refuse("its \"nbf\" claim is not an integer");
     }
-    claims.not_before = nbf->value.GetInt64();
+    claims.not_before = nbf->GetInt64();
   }
   if (claims.expires_at <= now - k_leeway_seconds) {
     return refuse("it has expired; ask for a new token");

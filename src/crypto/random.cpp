@@ -131,10 +131,10 @@ void write_new_key_file(const std::filesystem::path& file, std::string_view cont
   }
   // The key is complete and 0600 before it becomes visible under its name, so a crash or a
   // concurrent reader never sees a partial or world-readable key.
-  TemporaryFile temporary(directory / ("." + file.filename().string() + "." +
-                                       to_hex(random_bytes(8)) + ".tmp"));
-  OpenFile out(::open(temporary.path().c_str(),
-                      O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  TemporaryFile temporary(
+      directory / ("." + file.filename().string() + "." + to_hex(random_bytes(8)) + ".tmp"));
+  OpenFile out(
+      ::open(temporary.path().c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (out.get() < 0) {
     throw_write_failure(file, "create", errno);
   }

@@ -85,7 +85,6 @@ int hex_value(char c) {
   return -1;
 }
 
-
 // Reads the whole key file; throws Fatal naming the file when it cannot.
 std::string read_key_file(const std::filesystem::path& file) {
   auto fail = [&](int error) {
@@ -135,14 +134,13 @@ SecretBox SecretBox::load(const std::filesystem::path& file) {
   std::size_t end = text.find_last_not_of(" \t\r\n\v\f");
   std::string_view digits(text.data(), end == std::string::npos ? 0 : end + 1);
 
-  const std::string expected = "the secrets key file " + file.string() +
-                               " must hold exactly 64 hex digits (a 32-byte key)";
+  const std::string expected =
+      "the secrets key file " + file.string() + " must hold exactly 64 hex digits (a 32-byte key)";
   const std::string restore =
       "; restore the original file, since secrets stored under one key cannot be read with "
       "another";
   if (digits.size() != 64) {
-    throw Fatal(expected + " but holds " + std::to_string(digits.size()) + " characters" +
-                restore);
+    throw Fatal(expected + " but holds " + std::to_string(digits.size()) + " characters" + restore);
   }
   std::array<unsigned char, 32> key{};
   for (std::size_t i = 0; i < key.size(); ++i) {
@@ -159,7 +157,9 @@ SecretBox SecretBox::load(const std::filesystem::path& file) {
   return box;
 }
 
-SecretBox SecretBox::from_key(const std::array<unsigned char, 32>& key) { return SecretBox(key); }
+SecretBox SecretBox::from_key(const std::array<unsigned char, 32>& key) {
+  return SecretBox(key);
+}
 
 void SecretBox::create_key_file_if_absent(const std::filesystem::path& file) {
   std::string key = random_bytes(32);
@@ -195,8 +195,8 @@ std::string SecretBox::seal(std::string_view plaintext, std::string_view context
   CipherContext cipher(EVP_CIPHER_CTX_new());
   int final_size = 0;
   if (!cipher ||
-      EVP_EncryptInit_ex(cipher.get(), EVP_aes_256_gcm(), nullptr, m_key.data(),
-                         bytes_of(nonce)) != 1 ||
+      EVP_EncryptInit_ex(cipher.get(), EVP_aes_256_gcm(), nullptr, m_key.data(), bytes_of(nonce)) !=
+          1 ||
       !cipher_update(cipher.get(), nullptr, context) ||
       !cipher_update(cipher.get(), ciphertext, plaintext) ||
       EVP_EncryptFinal_ex(cipher.get(), ciphertext + plaintext.size(), &final_size) != 1 ||
@@ -226,8 +226,8 @@ Result<std::string> SecretBox::open(std::string_view sealed, std::string_view co
   CipherContext cipher(EVP_CIPHER_CTX_new());
   int final_size = 0;
   if (!cipher ||
-      EVP_DecryptInit_ex(cipher.get(), EVP_aes_256_gcm(), nullptr, m_key.data(),
-                         bytes_of(nonce)) != 1 ||
+      EVP_DecryptInit_ex(cipher.get(), EVP_aes_256_gcm(), nullptr, m_key.data(), bytes_of(nonce)) !=
+          1 ||
       !cipher_update(cipher.get(), nullptr, context) ||
       !cipher_update(cipher.get(), out, ciphertext) ||
       EVP_CIPHER_CTX_ctrl(cipher.get(), EVP_CTRL_GCM_SET_TAG, static_cast<int>(k_tag_size),

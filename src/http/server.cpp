@@ -14,6 +14,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 
@@ -101,7 +102,17 @@ struct Server::Impl {
       parser.body_limit(options.body_limit);
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
       stream.expires_after(options.read_timeout);
-      auto [read_ec, read_bytes] = co_await beast::http::async_read(stream, buffer, parser, k_use_tuple);
+      auto [read_ec, read_bytes] =
+          co_await beast::http::async_read_header(stream, buffer, parser, k_use_tuple);
+      if (!read_ec && parser.get()[beast::http::field::expect] == "100-continue") {
+        // curl sends this for bodies over 1 KiB and would otherwise wait a second.
+        beast::http::response<beast::http::empty_body> go_on(Status::continue_, 11);
+        co_await beast::http::async_write(stream, go_on, k_use_tuple);
+      }
+      if (!read_ec && !parser.is_done()) {
+        std::tie(read_ec, read_bytes) =
+            co_await beast::http::async_read(stream, buffer, parser, k_use_tuple);
+      }
       (void)read_bytes;
       if (read_ec == beast::http::error::end_of_stream || read_ec == beast::error::timeout ||
           read_ec == asio::error::connection_reset || read_ec == asio::error::eof ||
