@@ -4,11 +4,14 @@
 # so the binary carries its schema and needs no files at run time.
 function(embed_files target name)
   set(out "${CMAKE_CURRENT_BINARY_DIR}/${name}.cpp")
+  # A CMake list cannot cross the command line; "," separates the files instead.
+  string(REPLACE ";" "," files_arg "${ARGN}")
   add_custom_command(
     OUTPUT "${out}"
-    COMMAND "${CMAKE_COMMAND}" -DOUT=${out} -DNAME=${name} "-DFILES=${ARGN}"
+    COMMAND "${CMAKE_COMMAND}" -DOUT=${out} -DNAME=${name} "-DFILES=${files_arg}"
             -P "${PROJECT_SOURCE_DIR}/cmake/GenerateEmbedded.cmake"
     DEPENDS ${ARGN} "${PROJECT_SOURCE_DIR}/cmake/GenerateEmbedded.cmake"
-    COMMENT "Embedding ${name}")
+    COMMENT "Embedding ${name}"
+    VERBATIM)
   target_sources(${target} PRIVATE "${out}")
 endfunction()

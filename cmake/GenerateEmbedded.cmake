@@ -1,5 +1,6 @@
 # Script mode helper for embed_files(): writes OUT from FILES as raw string literals.
 set(body "#include \"cicd/core/embedded_file.hpp\"\n#include <array>\nnamespace cicd {\nnamespace {\n")
+string(REPLACE "," ";" FILES "${FILES}")
 set(entries "")
 set(i 0)
 foreach(f IN LISTS FILES)

@@ -75,6 +75,12 @@ std::string to_json(const Run& run) {
   writer.Key("abortRequested");
   writer.Bool(run.abort_requested);
   write_optional_string(writer, "agent", run.agent);
+  writer.Key("exitCode");
+  if (run.exit_code) {
+    writer.Int64(*run.exit_code);
+  } else {
+    writer.Null();
+  }
   writer.Key("href");
   write_string(writer, "/jobs/" + run.job + "/runs/" + std::to_string(run.id));
   writer.EndObject();

@@ -28,6 +28,25 @@ public:
   Result<std::vector<SecretInfo>> list_secrets(std::string_view job) override;
   Result<void> delete_secret(std::string_view job, std::string_view name) override;
 
+  Result<std::optional<model::Run>> claim_run(std::int64_t id, std::string_view agent,
+                                              std::string_view lease, std::int64_t now_ms,
+                                              std::int64_t lease_expires_ms) override;
+  Result<LeaseStatus> renew_lease(std::int64_t id, std::string_view lease,
+                                  std::int64_t lease_expires_ms) override;
+  Result<void> append_console(std::int64_t id, std::string_view lease, std::int64_t seq,
+                              std::int64_t byte_offset, std::string_view content) override;
+  Result<void> record_result(std::int64_t id, std::string_view lease, const ResultInfo& result,
+                             std::int64_t now_ms) override;
+  Result<void> finish_run(std::int64_t id, std::string_view lease, model::RunStatus status,
+                          std::optional<std::int64_t> exit_code, std::string_view reason,
+                          bool console_stored, std::int64_t now_ms) override;
+  Result<std::vector<std::pair<std::string, std::string>>> sealed_secrets(std::string_view job) override;
+  Result<std::vector<ConsoleChunk>> read_console(std::int64_t id, std::int64_t from_offset,
+                                                 int max_chunks) override;
+  Result<std::vector<ResultInfo>> list_results(std::int64_t id) override;
+  Result<std::optional<std::string>> get_setting(std::string_view key) override;
+  Result<void> put_setting(std::string_view key, std::string_view value) override;
+
   Result<std::string> pin_setting(std::string_view key, std::string_view value) override;
 
 private:

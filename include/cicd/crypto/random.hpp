@@ -3,6 +3,7 @@
 
 #include <cstddef>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -10,6 +11,8 @@ namespace cicd::crypto {
 
 std::string random_bytes(std::size_t count);
 std::string to_hex(std::string_view bytes);
+// The bytes of lowercase or uppercase hex text; nullopt when it is not hex.
+std::optional<std::string> from_hex(std::string_view text);
 
 // Creates `file` with `content` and mode 0600, atomically, only if it does not exist yet
 // (an existing key is never overwritten). Throws Fatal when the file cannot be written.

@@ -40,6 +40,7 @@ struct Run {
   std::string reason; // why it errored or was aborted; empty otherwise
   bool abort_requested = false;
   std::string agent;  // the agent that claimed it
+  std::optional<std::int64_t> exit_code; // the job script's, once it ended
 };
 
 // The run document served by the API.

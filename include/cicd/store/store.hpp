@@ -62,6 +62,23 @@ struct RunQuery {
   int limit = 50;                        // newest first
 };
 
+struct ResultInfo {
+  std::string name; // "console", "junit", "services/db.log", …
+  std::string content_type;
+  std::int64_t size = 0;
+};
+
+// What an agent learns when it renews its lease.
+struct LeaseStatus {
+  bool abort_requested = false;
+};
+
+struct ConsoleChunk {
+  std::int64_t seq = 0;
+  std::int64_t byte_offset = 0; // position of the chunk's first byte in the whole console
+  std::string content;
+};
+
 struct SecretInfo {
   std::string name;
   std::int64_t updated_at_ms = 0;
@@ -98,6 +115,45 @@ public:
                                   std::string_view sealed_value, std::int64_t now_ms) = 0;
   virtual Result<std::vector<SecretInfo>> list_secrets(std::string_view job) = 0;
   virtual Result<void> delete_secret(std::string_view job, std::string_view name) = 0;
+
+  // --- What agents write. Every write after the claim is a compare-and-set on the run id
+  // and the claim's lease: it is refused (ErrorCode::conflict) once the run is no longer
+  // running under that lease, so a run decided by someone else is never overwritten.
+
+  // queued → running for `agent` with `lease`, valid until lease_expires_ms. Returns nullopt
+  // when the run is not queued any more (taken, aborted, or gone): the caller drops it.
+  virtual Result<std::optional<model::Run>> claim_run(std::int64_t id, std::string_view agent,
+                                                      std::string_view lease, std::int64_t now_ms,
+                                                      std::int64_t lease_expires_ms) = 0;
+  // Extends the lease and reports whether an abort was requested.
+  virtual Result<LeaseStatus> renew_lease(std::int64_t id, std::string_view lease,
+                                          std::int64_t lease_expires_ms) = 0;
+  // Appends console chunk `seq` (0, 1, 2, …). Appending a seq that is already stored is a
+  // no-op, so a retried append is harmless.
+  virtual Result<void> append_console(std::int64_t id, std::string_view lease, std::int64_t seq,
+                                      std::int64_t byte_offset, std::string_view content) = 0;
+  virtual Result<void> record_result(std::int64_t id, std::string_view lease,
+                                     const ResultInfo& result, std::int64_t now_ms) = 0;
+  // running → status (terminal), with the exit code when there is one and the reason when it
+  // errored or was aborted. Deletes the console chunks when `console_stored` (the whole log
+  // is then in the result store).
+  virtual Result<void> finish_run(std::int64_t id, std::string_view lease, model::RunStatus status,
+                                  std::optional<std::int64_t> exit_code, std::string_view reason,
+                                  bool console_stored, std::int64_t now_ms) = 0;
+  // The sealed values of the job's secrets, by name.
+  virtual Result<std::vector<std::pair<std::string, std::string>>>
+  sealed_secrets(std::string_view job) = 0;
+
+  // --- Reads for the API.
+  // Chunks starting at or after byte `from_offset` (the chunk containing it included), in
+  // order, at most `max_chunks`.
+  virtual Result<std::vector<ConsoleChunk>> read_console(std::int64_t id, std::int64_t from_offset,
+                                                         int max_chunks) = 0;
+  virtual Result<std::vector<ResultInfo>> list_results(std::int64_t id) = 0;
+
+  // A global setting (e.g. "umbrella_timeout"); nullopt when unset.
+  virtual Result<std::optional<std::string>> get_setting(std::string_view key) = 0;
+  virtual Result<void> put_setting(std::string_view key, std::string_view value) = 0;
 
   // Sets a setting once: returns the stored value, which is `value` unless one was there.
   // Used to pin the secrets key fingerprint to the database.
