@@ -44,9 +44,11 @@ Api::Api(ApiDependencies deps) : m_deps(deps) {
   add_job_routes(m_router, m_deps);
   add_run_routes(m_router, m_deps);
   add_secret_routes(m_router, m_deps);
+  add_result_routes(m_router, m_deps);
+  add_settings_routes(m_router, m_deps);
 }
 
-http::Response Api::handle(http::Request&& request) const {
+http::Reply Api::handle(http::Request&& request) const {
   auto target = http::parse_target(request.target());
   if (!target) {
     return http::problem_response(target.error());
@@ -79,7 +81,7 @@ http::Response Api::handle(http::Request&& request) const {
   }
 }
 
-http::Response Api::handle_authenticated(const http::Request& request,
+http::Reply Api::handle_authenticated(const http::Request& request,
                                          const http::Target& target) const {
   // Authentication comes before any other work, including routing.
   auto token = bearer_token(request);

@@ -7,6 +7,7 @@
 #include "cicd/http/message.hpp"
 #include "cicd/http/router.hpp"
 #include "cicd/queue/queue.hpp"
+#include "cicd/results/result_store.hpp"
 #include "cicd/store/store.hpp"
 
 namespace cicd::master {
@@ -15,6 +16,7 @@ namespace cicd::master {
 struct ApiDependencies {
   store::Store& store;
   queue::Queue& queue;
+  results::ResultStore& results;
   const auth::TokenKey& token_key;
   const crypto::SecretBox& secret_box;
 };
@@ -30,6 +32,8 @@ auto with_deps(const ApiDependencies& deps, Handler handler) {
 void add_job_routes(http::Router& router, const ApiDependencies& deps);
 void add_run_routes(http::Router& router, const ApiDependencies& deps);
 void add_secret_routes(http::Router& router, const ApiDependencies& deps);
+void add_result_routes(http::Router& router, const ApiDependencies& deps);
+void add_settings_routes(http::Router& router, const ApiDependencies& deps);
 
 // Thread safety: handle() may run concurrently once constructed.
 class Api {
@@ -37,11 +41,11 @@ public:
   explicit Api(ApiDependencies deps);
   Api(const Api&) = delete; // the routes hold references to m_deps
   Api& operator=(const Api&) = delete;
-  http::Response handle(http::Request&& request) const;
+  http::Reply handle(http::Request&& request) const;
   const http::Router& router() const { return m_router; }
 
 private:
-  http::Response handle_authenticated(const http::Request& request, const http::Target& target) const;
+  http::Reply handle_authenticated(const http::Request& request, const http::Target& target) const;
   ApiDependencies m_deps;
   http::Router m_router;
 };

@@ -2,15 +2,30 @@
 // The master role: the REST API over the store and the queue. `standalone` reuses serve_api.
 
 #include "cicd/config/options.hpp"
+#include "cicd/queue/queue.hpp"
+#include "cicd/results/result_store.hpp"
+#include "cicd/store/store.hpp"
+
+#include <functional>
+#include <memory>
 
 namespace cicd::master {
 
 // `cicd master [options]`, `cicd master token create …`. Returns the exit code.
 int run_master(int argc, const char* const* argv);
 
-// Opens the store (migrating it), the queue and the keys, then serves the API until SIGINT or
-// SIGTERM. `on_listening` runs once the port is bound (standalone prints its banner there).
-void serve_api(const config::ServiceOptions& options,
+// What the API works on, opened from the options: the keys, the store (migrated, and pinned to
+// the secrets key), the queue and the result store. Throws Fatal.
+struct Services {
+  config::Keys keys;
+  std::unique_ptr<store::Store> store;
+  std::unique_ptr<queue::Queue> queue;
+  std::unique_ptr<results::ResultStore> results;
+};
+Services open_services(const config::ServiceOptions& options);
+
+// Serves the API until SIGINT or SIGTERM. `on_listening` runs once the port is bound.
+void serve_api(const config::ServiceOptions& options, Services& services,
                const std::function<void(std::uint16_t port)>& on_listening);
 
 // `token create --sub NAME --scope SCOPE --ttl DURATION` with the role's key options.

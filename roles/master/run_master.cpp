@@ -33,14 +33,19 @@ void pin_secrets_key(store::Store& store, const crypto::SecretBox& box, const st
 
 } // namespace
 
-void serve_api(const config::ServiceOptions& options,
-               const std::function<void(std::uint16_t port)>& on_listening) {
-  auto listen = config::parse_listen(options.listen);
+Services open_services(const config::ServiceOptions& options) {
   auto keys = config::load_keys(options);
   auto store = store::open_store(options.db);
   pin_secrets_key(*store, keys.secret_box, options.secrets_key);
-  auto queue = queue::open_queue(options.queue);
-  Api api(ApiDependencies{*store, *queue, keys.token_key, keys.secret_box});
+  return Services{std::move(keys), std::move(store), queue::open_queue(options.queue),
+                  results::open_result_store(options.results)};
+}
+
+void serve_api(const config::ServiceOptions& options, Services& services,
+               const std::function<void(std::uint16_t port)>& on_listening) {
+  auto listen = config::parse_listen(options.listen);
+  Api api(ApiDependencies{*services.store, *services.queue, *services.results,
+                          services.keys.token_key, services.keys.secret_box});
   http::ServerOptions server_options;
   server_options.host = listen.host;
   server_options.port = listen.port;
@@ -71,7 +76,8 @@ int run_master(int argc, const char* const* argv) {
     log::info("database migrations applied");
     return 0;
   }
-  serve_api(options, [](std::uint16_t) {});
+  auto services = open_services(options);
+  serve_api(options, services, [](std::uint16_t) {});
   return 0;
 }
 

@@ -1,8 +1,14 @@
 #include "standalone.hpp"
 
+#include "../agent/agent_loop.hpp"
 #include "../master/master.hpp"
 
 #include "cicd/core/log.hpp"
+#include "cicd/crypto/random.hpp"
+
+#include <fstream>
+
+#include <unistd.h>
 
 namespace cicd::standalone {
 namespace po = boost::program_options;
@@ -11,8 +17,25 @@ namespace {
 constexpr const char* k_usage =
     "Usage: cicd standalone [options]\n"
     "       cicd standalone token create --sub NAME --scope read|trigger|admin [--ttl 30d]\n\n"
-    "Runs the API, and (once built) the agent and the UI, in one process on SQLite, an\n"
-    "in-process queue and results on disk under --data-dir.";
+    "Runs the API and an agent in one process on SQLite, an in-process queue and results on\n"
+    "disk under --data-dir. Jobs run in Docker (DOCKER_HOST, or /var/run/docker.sock).\n"
+    "SIGINT/SIGTERM aborts the runs in progress, cleans up and exits.";
+
+// A stable id for this data dir's agent, so that a restart finds and sweeps what a crash left.
+std::string agent_id(const std::string& data_dir) {
+  auto file = std::filesystem::path(data_dir) / "agent.id";
+  std::ifstream in(file);
+  std::string id;
+  if (in >> id && !id.empty()) {
+    return id;
+  }
+  char host[256] = "host";
+  gethostname(host, sizeof host - 1);
+  id = std::string(host) + "-" + crypto::to_hex(crypto::random_bytes(4));
+  std::ofstream(file) << id << "\n";
+  return id;
+}
+
 } // namespace
 
 int run_standalone(int argc, const char* const* argv) {
@@ -20,16 +43,42 @@ int run_standalone(int argc, const char* const* argv) {
     return master::create_token("standalone", argc - 1, argv + 1);
   }
   config::ServiceOptions options;
+  agent::AgentOptions agent_options;
+  int grace_seconds = 10;
   po::options_description description("Standalone");
   config::add_service_options(description, options);
+  description.add_options()
+      ("slots", po::value(&agent_options.slots)->default_value(0),
+       "runs at once (0: one per core)")
+      ("cpu-threshold", po::value(&agent_options.cpu_threshold)->default_value(80.0),
+       "take no new run while the machine's CPU use is above this percentage")
+      ("grace", po::value(&grace_seconds)->default_value(grace_seconds),
+       "seconds between SIGTERM and SIGKILL when a run is stopped");
   auto vm = config::parse_options("standalone", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
   }
   config::resolve_defaults(options);
-  master::serve_api(options, [](std::uint16_t) {
-    log::warn("the agent is not built yet: runs are recorded and stay queued");
-  });
+  auto services = master::open_services(options);
+
+  auto docker = docker::Client::from_environment();
+  if (auto version = docker.api_version(); !version) {
+    log::warn("no Docker engine answers at {} ({}): runs will error until one does (start "
+              "dockerd, or set DOCKER_HOST=unix:///path/docker.sock)",
+              docker.socket_path(), version.error().message);
+  }
+  executor::ExecutorOptions executor_options;
+  executor_options.agent_id = agent_id(options.data_dir);
+  executor_options.work_dir = std::filesystem::path(options.data_dir) / "work";
+  executor_options.grace = std::chrono::seconds(grace_seconds);
+  std::filesystem::create_directories(executor_options.work_dir);
+  executor::RunExecutor executor(docker, *services.store, *services.results,
+                                 services.keys.secret_box, executor_options);
+  agent::AgentLoop agent(*services.queue, *services.store, executor, agent_options);
+  agent.start();
+  master::serve_api(options, services, [](std::uint16_t) {});
+  log::info("stopping: aborting the runs in progress");
+  agent.stop_now();
   return 0;
 }
 

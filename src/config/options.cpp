@@ -79,7 +79,8 @@ po::variables_map parse_options(const std::string& role, int argc, const char* c
 }
 
 void resolve_defaults(ServiceOptions& options) {
-  std::filesystem::path dir(options.data_dir);
+  auto dir = std::filesystem::absolute(options.data_dir);
+  options.data_dir = dir.string();
   if (options.db.empty()) {
     options.db = "sqlite://" + (dir / "cicd.db").string();
   }

@@ -16,7 +16,9 @@
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/write.hpp>
+#include <boost/asio/write.hpp>
 
 #include <sys/resource.h>
 
@@ -33,29 +35,37 @@ constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // Runs `handler` on `pool` and resumes the awaiting coroutine on its own executor with the
 // response; an exception in the handler becomes a 500 (and is logged), never a crash.
-asio::awaitable<Response> run_on_pool(asio::thread_pool& pool, const Handler& handler,
-                                      Request request) {
+template <class T>
+asio::awaitable<T> run_on_pool(asio::thread_pool& pool, std::function<T()> work) {
   auto executor = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(Response)>(
-      [&pool, &handler, executor](auto completion, Request req) {
-        asio::post(pool, [&handler, executor, completion = std::move(completion),
-                          req = std::move(req)]() mutable {
-          Response response;
-          try {
-            response = handler(std::move(req));
-          } catch (const std::exception& e) {
-            log::error("request handler failed: {}", e.what());
-            response = problem_response(Status::internal_server_error,
-                                        "the server failed to handle this request; the error is "
-                                        "in its log");
-          }
+  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
+      [&pool, executor](auto completion, std::function<T()> task) {
+        asio::post(pool, [executor, completion = std::move(completion),
+                          task = std::move(task)]() mutable {
+          auto value = task();
           asio::post(executor, [completion = std::move(completion),
-                                response = std::move(response)]() mutable {
-            std::move(completion)(std::move(response));
+                                value = std::move(value)]() mutable {
+            std::move(completion)(std::move(value));
           });
         });
       },
-      asio::use_awaitable, std::move(request));
+      asio::use_awaitable, std::move(work));
+}
+
+// Runs the handler on the pool; an exception becomes a 500 (and is logged), never a crash.
+asio::awaitable<Reply> handle_on_pool(asio::thread_pool& pool, const Handler& handler,
+                                      Request request) {
+  auto shared = std::make_shared<Request>(std::move(request));
+  co_return co_await run_on_pool<Reply>(pool, [&handler, shared]() -> Reply {
+    try {
+      return handler(std::move(*shared));
+    } catch (const std::exception& e) {
+      log::error("request handler failed: {}", e.what());
+      return problem_response(Status::internal_server_error,
+                              "the server failed to handle this request; the error is in its "
+                              "log");
+    }
+  });
 }
 
 Response parse_error_response(const beast::error_code& ec) {
@@ -120,14 +130,21 @@ struct Server::Impl {
         break;
       }
       bool keep_alive = false;
-      Response response;
+      Reply reply(Response{});
       if (read_ec) {
-        response = parse_error_response(read_ec);
+        reply = parse_error_response(read_ec);
       } else {
         auto request = parser.release();
         keep_alive = request.keep_alive();
-        response = co_await run_on_pool(pool, handler, std::move(request));
+        reply = co_await handle_on_pool(pool, handler, std::move(request));
       }
+      if (reply.next_chunk) {
+        if (!co_await stream_body(stream, reply, keep_alive) || !keep_alive) {
+          break;
+        }
+        continue;
+      }
+      auto& response = reply.response;
       response.version(11);
       response.keep_alive(keep_alive);
       response.prepare_payload();
@@ -140,6 +157,42 @@ struct Server::Impl {
     }
     beast::error_code ignored;
     stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+  }
+
+  // Sends the reply's headers, then each chunk next_chunk() gives, then the last chunk.
+  // Returns false when the connection failed.
+  asio::awaitable<bool> stream_body(beast::tcp_stream& stream, Reply& reply, bool keep_alive) {
+    beast::http::response<beast::http::empty_body> head(reply.response.result(), 11);
+    for (const auto& field : reply.response.base()) {
+      head.set(field.name_string(), field.value());
+    }
+    head.keep_alive(keep_alive);
+    head.chunked(true);
+    beast::http::response_serializer<beast::http::empty_body> serializer(head);
+    stream.expires_after(options.write_timeout);
+    auto [head_ec, head_bytes] = co_await beast::http::async_write_header(stream, serializer, k_use_tuple);
+    (void)head_bytes;
+    if (head_ec) {
+      co_return false;
+    }
+    for (;;) {
+      auto chunk = co_await run_on_pool<std::optional<std::string>>(pool, reply.next_chunk);
+      stream.expires_after(options.write_timeout);
+      if (!chunk) {
+        auto [ec, n] = co_await asio::async_write(stream, beast::http::make_chunk_last(), k_use_tuple);
+        (void)n;
+        co_return !ec;
+      }
+      if (chunk->empty()) {
+        continue;
+      }
+      auto [ec, n] = co_await asio::async_write(stream, beast::http::make_chunk(asio::buffer(*chunk)),
+                                               k_use_tuple);
+      (void)n;
+      if (ec) {
+        co_return false;
+      }
+    }
   }
 
   asio::awaitable<void> accept_loop() {

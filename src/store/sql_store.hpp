@@ -41,6 +41,9 @@ public:
                           std::optional<std::int64_t> exit_code, std::string_view reason,
                           bool console_stored, std::int64_t now_ms) override;
   Result<std::vector<std::pair<std::string, std::string>>> sealed_secrets(std::string_view job) override;
+  Result<std::vector<model::Run>> queued_runs(int limit) override;
+  Result<int> fail_runs_of_agent(std::string_view agent, std::string_view reason,
+                                 std::int64_t now_ms) override;
   Result<std::vector<ConsoleChunk>> read_console(std::int64_t id, std::int64_t from_offset,
                                                  int max_chunks) override;
   Result<std::vector<ResultInfo>> list_results(std::int64_t id) override;

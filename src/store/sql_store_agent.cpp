@@ -98,4 +98,33 @@ Result<void> SqlStore::finish_run(std::int64_t id, std::string_view lease, RunSt
   });
 }
 
+Result<std::vector<Run>> SqlStore::queued_runs(int limit) {
+  return guarded<std::vector<Run>>([&] {
+    std::vector<Run> runs;
+    m_db->read([&](SqlConnection& sql) {
+      for (const auto& row : sql.query(std::string(k_run_select) +
+                                           "WHERE r.status = 'queued' ORDER BY r.id LIMIT $1",
+                                       {number(limit)})) {
+        runs.push_back(to_run(row));
+      }
+    });
+    return runs;
+  });
+}
+
+Result<int> SqlStore::fail_runs_of_agent(std::string_view agent, std::string_view reason,
+                                         std::int64_t now_ms) {
+  return guarded<int>([&] {
+    int count = 0;
+    m_db->transact([&](SqlConnection& sql) {
+      count = static_cast<int>(sql.query("UPDATE runs SET status = 'errored', reason = $2, "
+                                         "finished_at = $3 WHERE agent = $1 AND status = "
+                                         "'running' RETURNING id",
+                                         {text(agent), text(reason), number(now_ms)})
+                                   .size());
+    });
+    return count;
+  });
+}
+
 } // namespace cicd::store

@@ -6,6 +6,8 @@
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -15,6 +17,17 @@ using Request = boost::beast::http::request<boost::beast::http::string_body>;
 using Response = boost::beast::http::response<boost::beast::http::string_body>;
 using Status = boost::beast::http::status;
 using Verb = boost::beast::http::verb;
+
+// What a handler answers: a whole response, or (when `next_chunk` is set) the response's
+// headers followed by a body streamed with chunked encoding. The server calls next_chunk on
+// its handler pool until it returns nullopt; it may block for a while waiting for data.
+struct Reply {
+  Reply(Response r) : response(std::move(r)) {} // NOLINT: every Response is a Reply
+  Reply(Response r, std::function<std::optional<std::string>()> next)
+      : response(std::move(r)), next_chunk(std::move(next)) {}
+  Response response;
+  std::function<std::optional<std::string>()> next_chunk;
+};
 
 Response json_response(Status status, std::string body);
 

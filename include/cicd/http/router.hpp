@@ -34,7 +34,7 @@ struct Route {
   Verb method;
   std::string pattern;
   int tag = 0; // free for the owner (the master stores the scope a route needs)
-  std::function<Response(const Request&, const RouteMatch&)> handler;
+  std::function<Reply(const Request&, const RouteMatch&)> handler;
 };
 
 // Thread safety: add() before serving; find() may then run concurrently.

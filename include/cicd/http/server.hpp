@@ -25,7 +25,7 @@ struct ServerOptions {
   int handler_threads = 16;                        // blocking work (database calls)
 };
 
-using Handler = std::function<Response(Request&&)>;
+using Handler = std::function<Reply(Request&&)>;
 
 // Thread safety: run() blocks the calling thread; stop() may be called from any thread or a
 // signal handler set up by the caller through on_signal().

@@ -41,6 +41,7 @@ struct Run {
   bool abort_requested = false;
   std::string agent;  // the agent that claimed it
   std::optional<std::int64_t> exit_code; // the job script's, once it ended
+  std::string resource_class = "default";
 };
 
 // The run document served by the API.

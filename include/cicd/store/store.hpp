@@ -140,6 +140,13 @@ public:
   virtual Result<void> finish_run(std::int64_t id, std::string_view lease, model::RunStatus status,
                                   std::optional<std::int64_t> exit_code, std::string_view reason,
                                   bool console_stored, std::int64_t now_ms) = 0;
+  // Runs still queued, oldest first (to publish them again after a restart of the in-process
+  // queue, or when the broker lost them).
+  virtual Result<std::vector<model::Run>> queued_runs(int limit) = 0;
+  // Runs left running by `agent` (which restarted): they become errored with `reason`.
+  // Returns how many.
+  virtual Result<int> fail_runs_of_agent(std::string_view agent, std::string_view reason,
+                                         std::int64_t now_ms) = 0;
   // The sealed values of the job's secrets, by name.
   virtual Result<std::vector<std::pair<std::string, std::string>>>
   sealed_secrets(std::string_view job) = 0;

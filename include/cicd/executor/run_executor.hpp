@@ -1,0 +1,69 @@
+#pragma once
+// Executes one claimed run in Docker, following "A run on the agent" in DESIGN.md: private
+// network, sidecars, the job container, the console (masked, chunked into the store), the
+// timeout and abort, results, and clean-up of everything labelled for the run.
+
+#include "cicd/crypto/secret_box.hpp"
+#include "cicd/docker/client.hpp"
+#include "cicd/executor/cancel_signal.hpp"
+#include "cicd/model/job.hpp"
+#include "cicd/model/run.hpp"
+#include "cicd/results/result_store.hpp"
+#include "cicd/store/store.hpp"
+
+#include <chrono>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace cicd::executor {
+
+struct ExecutorOptions {
+  std::string agent_id;
+  std::filesystem::path work_dir;                    // per-run temp dirs go below
+  std::chrono::seconds umbrella_timeout{3600};       // caps every job's timeout
+  std::chrono::seconds grace{10};                    // SIGTERM → SIGKILL
+  std::chrono::seconds sidecar_ready_timeout{60};
+  std::chrono::seconds pull_timeout{600};
+  std::chrono::milliseconds heartbeat{1000};         // lease renewal and abort check
+  std::chrono::seconds lease_length{60};
+  std::int64_t pids_limit = 4096;
+  std::int64_t memory_bytes = 0;                     // 0: no limit
+  std::int64_t nano_cpus = 0;                        // 0: no limit
+};
+
+struct Outcome {
+  model::RunStatus status = model::RunStatus::errored;
+  std::optional<std::int64_t> exit_code;
+  std::string reason;
+};
+
+// Labels on everything created for a run.
+inline constexpr const char* k_run_label = "cicd.run";
+inline constexpr const char* k_agent_label = "cicd.agent";
+
+// Thread safety: execute() may run concurrently for different runs.
+class RunExecutor {
+public:
+  RunExecutor(docker::Client& docker, store::Store& store, results::ResultStore& results,
+              const crypto::SecretBox& secret_box, ExecutorOptions options);
+
+  // Runs `run` (claimed under `lease`) to its end and writes its final status, unless the
+  // lease was lost. Always removes what it created. `cancel` may be fired from outside
+  // (agent shutdown); abort requests and the timeout fire it from inside.
+  Outcome execute(const model::Run& run, const std::string& lease, CancelSignal& cancel);
+
+  // Removes containers and networks labelled with this agent's id (left by a crash).
+  void sweep_leftovers();
+
+  const ExecutorOptions& options() const { return m_options; }
+
+private:
+  docker::Client& m_docker;
+  store::Store& m_store;
+  results::ResultStore& m_results;
+  const crypto::SecretBox& m_secret_box;
+  ExecutorOptions m_options;
+};
+
+} // namespace cicd::executor

@@ -1,0 +1,152 @@
+#include "agent_loop.hpp"
+
+#include "cicd/core/clock.hpp"
+#include "cicd/core/log.hpp"
+#include "cicd/crypto/random.hpp"
+
+#include <fstream>
+
+namespace cicd::agent {
+
+AgentLoop::AgentLoop(queue::Queue& queue, store::Store& store, executor::RunExecutor& executor,
+                     AgentOptions options)
+    : m_queue(queue), m_store(store), m_executor(executor), m_options(std::move(options)) {
+  if (m_options.slots <= 0) {
+    m_options.slots = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  }
+}
+
+AgentLoop::~AgentLoop() { stop_now(); }
+
+void AgentLoop::start() {
+  const auto& agent_id = m_executor.options().agent_id;
+  m_executor.sweep_leftovers();
+  if (auto failed = m_store.fail_runs_of_agent(agent_id, "agent lost: it restarted while the run "
+                                                         "was going",
+                                               now_unix_ms());
+      failed && *failed > 0) {
+    log::warn("{} run(s) were running when this agent stopped; they are marked errored", *failed);
+  }
+  if (auto queued = m_store.queued_runs(100000)) {
+    for (const auto& run : *queued) {
+      m_queue.publish(queue::RunMessage{run.id, run.job, run.resource_class});
+    }
+  }
+  m_taking = true;
+  m_dispatcher = std::thread([this] { dispatch_loop(); });
+  log::info("agent {} takes up to {} run(s) at once", agent_id, m_options.slots);
+}
+
+int AgentLoop::running() const {
+  std::lock_guard lock(m_mutex);
+  return static_cast<int>(m_active.size());
+}
+
+void AgentLoop::stop_gracefully() {
+  m_taking = false;
+  if (m_dispatcher.joinable()) {
+    m_dispatcher.join();
+  }
+  std::map<std::int64_t, std::thread> workers;
+  {
+    std::lock_guard lock(m_mutex);
+    workers.swap(m_workers);
+    m_finished.clear();
+  }
+  for (auto& [id, worker] : workers) {
+    worker.join();
+  }
+}
+
+void AgentLoop::join_finished() {
+  std::vector<std::thread> done;
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto id : m_finished) {
+      if (auto it = m_workers.find(id); it != m_workers.end()) {
+        done.push_back(std::move(it->second));
+        m_workers.erase(it);
+      }
+    }
+    m_finished.clear();
+  }
+  for (auto& worker : done) {
+    worker.join();
+  }
+}
+
+void AgentLoop::stop_now() {
+  {
+    std::lock_guard lock(m_mutex);
+    for (auto& [id, cancel] : m_active) {
+      cancel->fire({model::RunStatus::aborted, "agent shut down"});
+    }
+  }
+  stop_gracefully();
+}
+
+// /proc/stat's first line: busy share of CPU time since the previous call.
+bool AgentLoop::machine_busy() {
+  std::ifstream stat("/proc/stat");
+  std::string cpu;
+  std::uint64_t user = 0, nice = 0, system = 0, idle = 0, iowait = 0, irq = 0, softirq = 0,
+                steal = 0;
+  if (!(stat >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal)) {
+    return false;
+  }
+  std::uint64_t busy = user + nice + system + irq + softirq + steal;
+  std::uint64_t total = busy + idle + iowait;
+  bool over = false;
+  if (total > m_cpu_total) {
+    double share = 100.0 * static_cast<double>(busy - m_cpu_busy) /
+                   static_cast<double>(total - m_cpu_total);
+    over = m_cpu_total != 0 && share > m_options.cpu_threshold;
+  }
+  m_cpu_busy = busy;
+  m_cpu_total = total;
+  return over;
+}
+
+void AgentLoop::dispatch_loop() {
+  const auto& agent_id = m_executor.options().agent_id;
+  std::size_t next_class = 0;
+  while (m_taking) {
+    join_finished();
+    if (running() >= m_options.slots || machine_busy()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      continue;
+    }
+    const auto& resource_class = m_options.resource_classes[next_class];
+    next_class = (next_class + 1) % m_options.resource_classes.size();
+    auto message = m_queue.take(resource_class, std::chrono::milliseconds(250));
+    if (!message) {
+      continue;
+    }
+    auto lease = crypto::to_hex(crypto::random_bytes(16));
+    auto lease_ms = m_executor.options().lease_length.count() * 1000;
+    auto claimed = m_store.claim_run(message->run_id, agent_id, lease, now_unix_ms(),
+                                     now_unix_ms() + lease_ms);
+    if (!claimed) {
+      log::warn("could not claim run {}: {}", message->run_id, claimed.error().message);
+      continue;
+    }
+    if (!*claimed) {
+      continue; // taken by another agent, aborted, or deleted: a duplicate message is harmless
+    }
+    auto cancel = std::make_shared<executor::CancelSignal>();
+    std::lock_guard lock(m_mutex);
+    m_active.emplace(message->run_id, cancel);
+    m_workers[message->run_id] = std::thread([this, run = std::move(**claimed), lease, cancel] {
+      auto id = run.id;
+      log::info("run {} of {} started", id, run.job);
+      auto outcome = m_executor.execute(run, lease, *cancel);
+      log::info("run {} of {} ended: {}{}", id, run.job, model::to_string(outcome.status),
+                outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
+      std::lock_guard done_lock(m_mutex);
+      m_active.erase(id);
+      m_finished.push_back(id);
+    });
+  }
+}
+
+} // namespace cicd::agent

@@ -1,0 +1,51 @@
+#include "cicd/docker/client.hpp"
+
+#include "http_connection.hpp"
+
+namespace cicd::docker {
+namespace http = detail::http;
+
+namespace {
+
+std::string archive_target(const std::string& id, const std::string& path) {
+  return "/containers/" + detail::url_encode(id) + "/archive?path=" + detail::url_encode(path);
+}
+
+} // namespace
+
+// Archives may be large: each read and write has a deadline, the whole transfer none.
+Result<void> Client::put_archive(const std::string& id, const std::string& dir,
+                                 std::string_view tar) {
+  detail::Connection connection(m_socket_path, http::verb::put, archive_target(id, dir),
+                                detail::Limits::each_io_within(k_call_timeout));
+  if (auto sent = connection.send({tar, "application/x-tar"}); !sent) {
+    return sent.error();
+  }
+  auto status = connection.read_header();
+  if (!status) {
+    return status.error();
+  }
+  if (*status != 200) {
+    return detail::api_error_from(connection, *status);
+  }
+  return connection.read_body([](std::string_view) { return true; });
+}
+
+Result<void> Client::get_archive(const std::string& id, const std::string& path,
+                                 const ChunkSink& sink) {
+  detail::Connection connection(m_socket_path, http::verb::get, archive_target(id, path),
+                                detail::Limits::each_io_within(k_call_timeout));
+  if (auto sent = connection.send(); !sent) {
+    return sent.error();
+  }
+  auto status = connection.read_header();
+  if (!status) {
+    return status.error();
+  }
+  if (*status != 200) {
+    return detail::api_error_from(connection, *status);
+  }
+  return connection.read_body(sink);
+}
+
+} // namespace cicd::docker

@@ -1,0 +1,40 @@
+#include "cicd/docker/client.hpp"
+
+#include "http_connection.hpp"
+
+namespace cicd::docker {
+namespace http = detail::http;
+
+Result<void> Client::follow_logs(const std::string& id,
+                                 const std::function<bool(OutputStream, std::string_view)>& sink) {
+  // The logs endpoint rather than attach: it also returns what was written before this call,
+  // so output of a container that exits at once is not lost.
+  detail::Connection connection(m_socket_path, http::verb::get,
+                                "/containers/" + detail::url_encode(id) +
+                                    "/logs?follow=1&stdout=1&stderr=1",
+                                detail::Limits::within(k_call_timeout));
+  if (auto sent = connection.send(); !sent) {
+    return sent.error();
+  }
+  auto status = connection.read_header();
+  if (!status) {
+    return status.error();
+  }
+  if (*status != 200) {
+    return detail::api_error_from(connection, *status);
+  }
+  // A job may be silent for hours; the caller ends a run by killing its container.
+  connection.set_limits(detail::Limits::none());
+  StreamDemuxer demuxer;
+  bool stopped = false;
+  return connection.read_body([&](std::string_view chunk) {
+    demuxer.feed(chunk, [&](OutputStream stream, std::string_view payload) {
+      if (!stopped && !sink(stream, payload)) {
+        stopped = true;
+      }
+    });
+    return !stopped;
+  });
+}
+
+} // namespace cicd::docker

@@ -1,0 +1,100 @@
+#include "run_steps.hpp"
+
+#include "cicd/core/clock.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <fmt/format.h>
+
+#include <memory>
+
+namespace cicd::executor {
+namespace {
+
+// Writes the first regular file of the tar at `tar` to `out`. Links, devices and further
+// entries are ignored: nothing from the container decides where anything is written.
+Result<void> extract_single_file(const std::filesystem::path& tar, const std::filesystem::path& out) {
+  std::unique_ptr<archive, decltype(&archive_read_free)> reader(archive_read_new(),
+                                                                archive_read_free);
+  archive_read_support_format_tar(reader.get());
+  if (archive_read_open_filename(reader.get(), tar.c_str(), 64 * 1024) != ARCHIVE_OK) {
+    return make_error(ErrorCode::internal, archive_error_string(reader.get()));
+  }
+  archive_entry* entry = nullptr;
+  while (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK) {
+    if (archive_entry_filetype(entry) != AE_IFREG) {
+      continue;
+    }
+    std::FILE* file = std::fopen(out.c_str(), "wb");
+    if (file == nullptr) {
+      return make_error(ErrorCode::unavailable, "cannot write " + out.string());
+    }
+    char buffer[64 * 1024];
+    la_ssize_t got = 0;
+    while ((got = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0) {
+      std::fwrite(buffer, 1, static_cast<std::size_t>(got), file);
+    }
+    std::fclose(file);
+    if (got < 0) {
+      return make_error(ErrorCode::internal, archive_error_string(reader.get()));
+    }
+    return {};
+  }
+  return make_error(ErrorCode::not_found, "the path is not a regular file");
+}
+
+} // namespace
+
+Result<void> collect_results(docker::Client& docker, const std::string& container,
+                             const model::RunSpec& spec, store::Store& store,
+                             results::ResultStore& results, const model::Run& run,
+                             const std::string& lease, const std::filesystem::path& work_dir,
+                             ConsoleWriter& console) {
+  for (const auto& [name, result] : spec.results) {
+    auto tar = work_dir / ("result-" + name + ".tar");
+    std::FILE* file = std::fopen(tar.c_str(), "wb");
+    if (file == nullptr) {
+      return make_error(ErrorCode::unavailable, "cannot write " + tar.string());
+    }
+    auto copied = docker.get_archive(container, spec.workdir + "/" + result.path,
+                                     [&](std::string_view chunk) {
+                                       return std::fwrite(chunk.data(), 1, chunk.size(), file) ==
+                                              chunk.size();
+                                     });
+    std::fclose(file);
+    if (!copied) {
+      if (copied.error().code == ErrorCode::not_found) {
+        console.note(fmt::format("result '{}': {} was not found in {}", name, result.path,
+                                 spec.workdir));
+        continue;
+      }
+      return make_error(copied.error().code,
+                        fmt::format("result '{}' could not be copied out: {}", name,
+                                    copied.error().message));
+    }
+    auto stored_path = tar;
+    std::string content_type = "application/x-tar";
+    if (result.type == model::ResultType::file) {
+      stored_path = work_dir / ("result-" + name);
+      if (auto extracted = extract_single_file(tar, stored_path); !extracted) {
+        console.note(fmt::format("result '{}': {} is not a regular file ({})", name, result.path,
+                                 extracted.error().message));
+        continue;
+      }
+      content_type = "application/octet-stream";
+    }
+    auto size = results.put_file(run.id, name, stored_path);
+    if (!size) {
+      return make_error(size.error().code, "result upload failed: " + size.error().message);
+    }
+    auto recorded = store.record_result(run.id, lease, {name, content_type, *size}, now_unix_ms());
+    if (!recorded) {
+      return recorded.error();
+    }
+    console.note(fmt::format("stored result '{}' ({} bytes)", name, *size));
+  }
+  return {};
+}
+
+} // namespace cicd::executor

@@ -1,0 +1,101 @@
+#include "console_writer.hpp"
+
+#include "cicd/core/log.hpp"
+
+namespace cicd::executor {
+
+ConsoleWriter::ConsoleWriter(store::Store& store, std::int64_t run_id, std::string lease,
+                             const std::filesystem::path& file, SecretMasker masker)
+    : m_store(store), m_run_id(run_id), m_lease(std::move(lease)), m_path(file),
+      m_masker(std::move(masker)) {
+  m_file = std::fopen(file.c_str(), "wb");
+  if (m_file == nullptr) {
+    throw ErrorException(make_error(ErrorCode::unavailable,
+                                    "cannot write the console file " + file.string()));
+  }
+}
+
+ConsoleWriter::~ConsoleWriter() {
+  if (m_file != nullptr) {
+    std::fclose(m_file);
+  }
+}
+
+void ConsoleWriter::write(std::string_view output) {
+  std::lock_guard lock(m_mutex);
+  if (m_closed) {
+    return;
+  }
+  append_locked(m_masker.feed(output));
+}
+
+void ConsoleWriter::note(std::string_view line) {
+  std::lock_guard lock(m_mutex);
+  if (m_closed) {
+    return;
+  }
+  append_locked(m_masker.feed(std::string("[cicd] ") + std::string(line) + "\n"));
+}
+
+void ConsoleWriter::flush_if_due() {
+  std::lock_guard lock(m_mutex);
+  if (std::chrono::steady_clock::now() - m_last_flush >= std::chrono::seconds(1)) {
+    flush_locked();
+  }
+}
+
+void ConsoleWriter::close() {
+  std::lock_guard lock(m_mutex);
+  if (m_closed) {
+    return;
+  }
+  append_locked(m_masker.finish());
+  flush_locked();
+  std::fflush(m_file);
+  m_closed = true;
+}
+
+bool ConsoleWriter::lease_lost() const {
+  std::lock_guard lock(m_mutex);
+  return m_lease_lost;
+}
+
+void ConsoleWriter::append_locked(std::string_view masked) {
+  if (masked.empty()) {
+    return;
+  }
+  std::fwrite(masked.data(), 1, masked.size(), m_file);
+  m_unsent.append(masked);
+  if (m_unsent.size() > k_max_unsent_bytes) {
+    // The store has been refusing chunks for a while: drop the oldest part from the live
+    // view. The file keeps everything and is stored whole at the end.
+    auto dropped = m_unsent.size() - k_max_unsent_bytes;
+    m_unsent.erase(0, dropped);
+    m_sent_bytes += static_cast<std::int64_t>(dropped);
+  }
+  if (m_unsent.size() >= k_chunk_bytes) {
+    flush_locked();
+  }
+}
+
+void ConsoleWriter::flush_locked() {
+  m_last_flush = std::chrono::steady_clock::now();
+  while (!m_unsent.empty() && !m_lease_lost) {
+    auto size = std::min(m_unsent.size(), k_chunk_bytes);
+    auto appended = m_store.append_console(m_run_id, m_lease, m_next_seq, m_sent_bytes,
+                                           std::string_view(m_unsent).substr(0, size));
+    if (!appended) {
+      if (appended.error().code == ErrorCode::conflict) {
+        m_lease_lost = true;
+      } else {
+        log::warn("run {}: console chunk not stored yet: {}", m_run_id, appended.error().message);
+      }
+      return;
+    }
+    ++m_next_seq;
+    m_sent_bytes += static_cast<std::int64_t>(size);
+    m_unsent.erase(0, size);
+  }
+}
+
+} // namespace cicd::executor

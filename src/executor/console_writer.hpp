@@ -1,0 +1,60 @@
+#pragma once
+// The console of one run: masks secrets, appends everything to a local file (stored whole at
+// the end) and sends sequenced, size-capped chunks to the store at least every second for the
+// live view. Memory stays bounded whatever the job prints.
+
+#include "cicd/executor/secret_masker.hpp"
+#include "cicd/store/store.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <mutex>
+#include <string>
+
+namespace cicd::executor {
+
+// Thread safety: all methods may be called from any thread (the log reader writes, the
+// heartbeat flushes).
+class ConsoleWriter {
+public:
+  ConsoleWriter(store::Store& store, std::int64_t run_id, std::string lease,
+                const std::filesystem::path& file, SecretMasker masker);
+  ~ConsoleWriter();
+  ConsoleWriter(const ConsoleWriter&) = delete;
+  ConsoleWriter& operator=(const ConsoleWriter&) = delete;
+
+  void write(std::string_view output);
+  // A line of cicd's own ("[cicd] pulling image x"), so the console tells what happened.
+  void note(std::string_view line);
+  void flush_if_due();
+  // Flushes what the masker held back and the last chunk; the file is complete after this.
+  void close();
+
+  const std::filesystem::path& file() const { return m_path; }
+  // True once the store refused a chunk because the run is no longer ours.
+  bool lease_lost() const;
+
+private:
+  void append_locked(std::string_view masked);
+  void flush_locked();
+
+  static constexpr std::size_t k_chunk_bytes = 256 * 1024;
+  static constexpr std::size_t k_max_unsent_bytes = 4 * 1024 * 1024;
+
+  store::Store& m_store;
+  std::int64_t m_run_id;
+  std::string m_lease;
+  std::filesystem::path m_path;
+  mutable std::mutex m_mutex;
+  SecretMasker m_masker;
+  std::FILE* m_file = nullptr;
+  std::string m_unsent;
+  std::int64_t m_next_seq = 0;
+  std::int64_t m_sent_bytes = 0; // byte offset of m_unsent's first byte
+  std::chrono::steady_clock::time_point m_last_flush = std::chrono::steady_clock::now();
+  bool m_lease_lost = false;
+  bool m_closed = false;
+};
+
+} // namespace cicd::executor

@@ -1,0 +1,283 @@
+#include "cicd/executor/run_executor.hpp"
+
+#include "run_steps.hpp"
+
+#include "cicd/core/clock.hpp"
+#include "cicd/core/log.hpp"
+#include "cicd/model/duration.hpp"
+
+#include <fmt/format.h>
+
+#include <atomic>
+#include <thread>
+
+namespace cicd::executor {
+namespace fs = std::filesystem;
+using model::RunStatus;
+
+namespace {
+
+// A step failed for a reason a user can act on: the run is errored with it.
+struct Errored {
+  std::string reason;
+};
+
+template <class T>
+T or_errored(Result<T> result, std::string_view context = {}) {
+  if (!result) {
+    throw Errored{context.empty() ? result.error().message
+                                  : std::string(context) + ": " + result.error().message};
+  }
+  if constexpr (!std::is_void_v<T>) {
+    return std::move(*result);
+  }
+}
+
+// Removes the run's temp dir in every outcome.
+struct TempDir {
+  fs::path path;
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+} // namespace
+
+RunExecutor::RunExecutor(docker::Client& docker, store::Store& store, results::ResultStore& results,
+                         const crypto::SecretBox& secret_box, ExecutorOptions options)
+    : m_docker(docker), m_store(store), m_results(results), m_secret_box(secret_box),
+      m_options(std::move(options)) {}
+
+void RunExecutor::sweep_leftovers() {
+  auto label = std::string(k_agent_label) + "=" + m_options.agent_id;
+  if (auto containers = m_docker.containers_with_label(label)) {
+    for (const auto& id : *containers) {
+      m_docker.remove_container(id, true);
+    }
+    if (!containers->empty()) {
+      log::info("removed {} container(s) left by an earlier run of this agent", containers->size());
+    }
+  }
+  if (auto networks = m_docker.networks_with_label(label)) {
+    for (const auto& id : *networks) {
+      m_docker.remove_network(id);
+    }
+  }
+}
+
+Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, CancelSignal& cancel) {
+  TempDir temp{m_options.work_dir / fmt::format("run-{}", run.id)};
+  fs::create_directories(temp.path);
+  // Masking needs the secret values before the first byte of output; they are loaded here,
+  // decrypted, and never leave this function except as container environment.
+  std::map<std::string, std::string> secrets;
+  std::vector<std::string> secret_values;
+  Outcome outcome;
+  std::optional<std::string> secrets_error;
+  if (auto sealed = m_store.sealed_secrets(run.job)) {
+    for (const auto& [name, value] : *sealed) {
+      auto opened = m_secret_box.open(value, run.job + "/" + name);
+      if (!opened) {
+        secrets_error = "secret " + name + ": " + opened.error().message;
+        break;
+      }
+      secret_values.push_back(*opened);
+      secrets.emplace(name, std::move(*opened));
+    }
+  } else {
+    secrets_error = sealed.error().message;
+  }
+  ConsoleWriter console(m_store, run.id, lease, temp.path / "console.log",
+                        SecretMasker(secret_values));
+  RunResources resources(m_docker);
+  std::vector<Sidecar> sidecars;
+  std::string job_container;
+  std::atomic<bool> container_done{false};
+  std::thread watcher;
+  bool lease_lost = false;
+
+  try {
+    if (secrets_error) {
+      throw Errored{*secrets_error};
+    }
+    auto stored = or_errored(m_store.get_job(run.job));
+    auto definition = or_errored(model::parse_job_definition(stored.definition_json));
+    const auto* spec_ptr = std::get_if<model::RunSpec>(&definition.source);
+    if (spec_ptr == nullptr) {
+      throw Errored{"git jobs cannot run yet: this agent runs freestyle jobs only"};
+    }
+    const auto& spec = *spec_ptr;
+    std::vector<std::string> missing;
+    for (const auto& name : spec.secrets) {
+      if (!secrets.contains(name)) {
+        missing.push_back(name);
+      }
+    }
+    if (!missing.empty()) {
+      std::string names;
+      for (const auto& name : missing) {
+        names += (names.empty() ? "" : ", ") + name;
+      }
+      throw Errored{fmt::format("missing secret(s) {}: set each with PUT /jobs/{}/secrets/NAME",
+                                names, run.job)};
+    }
+    const auto* image = std::get_if<std::string>(&spec.image);
+    if (image == nullptr) {
+      throw Errored{"a freestyle job has no repository to build a Dockerfile from: give an "
+                    "image name"};
+    }
+    auto timeout = m_options.umbrella_timeout;
+    if (!spec.timeout.empty()) {
+      timeout = std::min(timeout, or_errored(model::parse_duration(spec.timeout, "timeout")));
+    }
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+
+    // The heartbeat: renews the lease, notices abort requests and the timeout, flushes the
+    // console, and once the signal fired, stops the job container (SIGTERM, grace, SIGKILL).
+    std::mutex container_mutex;
+    watcher = std::thread([&] {
+      std::optional<std::chrono::steady_clock::time_point> term_sent;
+      auto next_renewal = std::chrono::steady_clock::now();
+      while (!container_done) {
+        if (cancel.reason()) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the kill sequence's pace
+        } else {
+          cancel.wait_for(std::chrono::milliseconds(200));
+        }
+        if (std::chrono::steady_clock::now() >= next_renewal) {
+          next_renewal = std::chrono::steady_clock::now() + m_options.heartbeat;
+          auto renewed = m_store.renew_lease(
+              run.id, lease, now_unix_ms() + m_options.lease_length.count() * 1000);
+          if (renewed && renewed->abort_requested) {
+            cancel.fire({RunStatus::aborted, "aborted on request"});
+          } else if (!renewed && renewed.error().code == ErrorCode::conflict) {
+            cancel.fire({RunStatus::errored, "the agent lost its lease on the run"});
+          }
+        }
+        if (std::chrono::steady_clock::now() >= deadline) {
+          cancel.fire({RunStatus::timed_out,
+                       fmt::format("timed out after {}", spec.timeout.empty()
+                                                             ? std::to_string(timeout.count()) + "s"
+                                                             : spec.timeout)});
+        }
+        console.flush_if_due();
+        if (!cancel.reason()) {
+          continue;
+        }
+        std::lock_guard lock(container_mutex);
+        if (job_container.empty() || container_done) {
+          continue;
+        }
+        if (!term_sent) {
+          m_docker.kill_container(job_container, "SIGTERM");
+          term_sent = std::chrono::steady_clock::now();
+        } else if (std::chrono::steady_clock::now() - *term_sent >= m_options.grace) {
+          m_docker.kill_container(job_container, "SIGKILL");
+        }
+      }
+    });
+
+    or_errored(ensure_image(m_docker, *image, m_options.pull_timeout, console));
+    auto labels = run_labels(run, m_options.agent_id);
+    auto network = fmt::format("cicd-run-{}", run.id);
+    resources.set_network(or_errored(m_docker.create_network(network, labels),
+                                     "creating the run's network"));
+    or_errored(start_sidecars(m_docker, run, spec, network, m_options, resources, console, cancel,
+                              sidecars));
+    if (cancel.reason()) {
+      throw Errored{cancel.reason()->reason};
+    }
+    docker::ContainerSpec container;
+    container.name = fmt::format("cicd-run-{}-job", run.id);
+    container.image = *image;
+    container.entrypoint = std::vector<std::string>{"/bin/sh", "-e", "-c"};
+    container.cmd = {spec.script};
+    container.env = job_environment(run, spec, secrets);
+    container.working_dir = spec.workdir;
+    container.user = spec.user;
+    container.labels = labels;
+    container.pids_limit = m_options.pids_limit;
+    container.memory_bytes = m_options.memory_bytes;
+    container.nano_cpus = m_options.nano_cpus;
+    container.network = network;
+    auto id = or_errored(m_docker.create_container(container), "creating the job container");
+    resources.add_container(id);
+    {
+      std::lock_guard lock(container_mutex);
+      job_container = id;
+    }
+    or_errored(m_docker.start_container(id), "starting the job container");
+    auto followed = m_docker.follow_logs(id, [&](docker::OutputStream, std::string_view bytes) {
+      console.write(bytes);
+      return true;
+    });
+    auto exit_code = or_errored(m_docker.wait_container(id, std::chrono::seconds(60)),
+                                followed ? "waiting for the job container"
+                                         : "reading the job's output (" +
+                                               followed.error().message + ")");
+    auto state = m_docker.inspect_container(id);
+    container_done = true;
+    outcome.exit_code = exit_code;
+    if (auto reason = cancel.reason()) {
+      outcome.status = reason->status;
+      outcome.reason = reason->reason;
+    } else if (exit_code == 0) {
+      outcome.status = RunStatus::succeeded;
+    } else {
+      outcome.status = RunStatus::failed;
+      if (state && state->oom_killed) {
+        outcome.reason = "the job ran out of memory and was killed";
+      }
+    }
+    if (auto collected = collect_results(m_docker, id, spec, m_store, m_results, run, lease,
+                                         temp.path, console);
+        !collected) {
+      throw Errored{collected.error().message};
+    }
+  } catch (const Errored& e) {
+    outcome = Outcome{RunStatus::errored, outcome.exit_code, e.reason};
+    if (auto reason = cancel.reason(); reason && reason->status != RunStatus::errored) {
+      outcome.status = reason->status; // aborted or timed out before the job container ran
+      outcome.reason = reason->reason;
+    }
+  } catch (const std::exception& e) {
+    outcome = Outcome{RunStatus::errored, outcome.exit_code,
+                      std::string("the agent failed while running it: ") + e.what()};
+  }
+  container_done = true;
+  cancel.fire({outcome.status, outcome.reason}); // wakes the heartbeat so it ends now
+  if (watcher.joinable()) {
+    watcher.join();
+  }
+  if (outcome.status == RunStatus::errored && !outcome.reason.empty()) {
+    console.note(outcome.reason);
+  }
+  store_sidecar_logs(m_docker, sidecars, m_store, m_results, run, lease, temp.path);
+  console.close();
+  lease_lost = console.lease_lost();
+  resources.cleanup();
+
+  bool console_stored = false;
+  if (auto size = m_results.put_file(run.id, "console", console.file())) {
+    console_stored = static_cast<bool>(m_store.record_result(
+        run.id, lease, {"console", "text/plain; charset=utf-8", *size}, now_unix_ms()));
+  } else if (outcome.status == RunStatus::succeeded) {
+    outcome = Outcome{RunStatus::errored, outcome.exit_code,
+                      "result upload failed: the console could not be stored: " +
+                          size.error().message};
+  }
+  auto finished = m_store.finish_run(run.id, lease, outcome.status, outcome.exit_code,
+                                     outcome.reason, console_stored, now_unix_ms());
+  if (!finished) {
+    lease_lost = lease_lost || finished.error().code == ErrorCode::conflict;
+    log::warn("run {}: final status {} not written: {}", run.id, model::to_string(outcome.status),
+              finished.error().message);
+  }
+  if (lease_lost) {
+    outcome.reason = "lease lost: " + outcome.reason;
+  }
+  return outcome;
+}
+
+} // namespace cicd::executor

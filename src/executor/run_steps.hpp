@@ -1,0 +1,78 @@
+#pragma once
+// The steps of a run that run_executor.cpp strings together. Private to src/executor.
+
+#include "console_writer.hpp"
+
+#include "cicd/docker/client.hpp"
+#include "cicd/executor/cancel_signal.hpp"
+#include "cicd/executor/run_executor.hpp"
+#include "cicd/model/run_spec.hpp"
+
+#include <map>
+#include <string>
+#include <vector>
+
+namespace cicd::executor {
+
+// Everything created in Docker for one run; removed in every outcome by cleanup().
+// Thread safety: none; owned by the run's thread.
+class RunResources {
+public:
+  explicit RunResources(docker::Client& docker) : m_docker(docker) {}
+  ~RunResources() { cleanup(); }
+  RunResources(const RunResources&) = delete;
+  RunResources& operator=(const RunResources&) = delete;
+
+  void add_container(std::string id) { m_containers.push_back(std::move(id)); }
+  void set_network(std::string id) { m_network = std::move(id); }
+  // Force-removes every container, then the network. Safe to call twice.
+  void cleanup();
+
+private:
+  docker::Client& m_docker;
+  std::vector<std::string> m_containers;
+  std::string m_network;
+};
+
+std::map<std::string, std::string> run_labels(const model::Run& run, const std::string& agent_id);
+
+// Makes sure the image is there, pulling it when it is not. The error says which image and
+// what Docker said.
+Result<void> ensure_image(docker::Client& docker, const std::string& image,
+                          std::chrono::seconds pull_timeout, ConsoleWriter& console);
+
+struct Sidecar {
+  std::string name;
+  std::string container_id;
+};
+
+// Starts each service on the run's network under its name, and waits until each is ready
+// (its port accepts connections, or its healthcheck says healthy). Errors name the service.
+// `started` lists the sidecars created, also on error, so that their logs can be kept.
+Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
+                            const model::RunSpec& spec, const std::string& network,
+                            const ExecutorOptions& options, RunResources& resources,
+                            ConsoleWriter& console, const CancelSignal& cancel,
+                            std::vector<Sidecar>& started);
+
+// Stores each sidecar's output as the result "services/<name>.log". The sidecars are stopped
+// first so that their logs end.
+void store_sidecar_logs(docker::Client& docker, const std::vector<Sidecar>& sidecars,
+                        store::Store& store, results::ResultStore& results,
+                        const model::Run& run, const std::string& lease,
+                        const std::filesystem::path& work_dir);
+
+// The job container's environment: the spec's env, the parameters, the secrets and the run's
+// own facts (CICD_RUN_ID, CICD_JOB, CICD_COMMIT_SHA, CICD_BRANCH), one variable each.
+std::vector<std::string> job_environment(const model::Run& run, const model::RunSpec& spec,
+                                         const std::map<std::string, std::string>& secrets);
+
+// Copies each declared result out of the container and stores it. A missing path is noted in
+// the console; a store failure is returned (the run must not succeed without its results).
+Result<void> collect_results(docker::Client& docker, const std::string& container,
+                             const model::RunSpec& spec, store::Store& store,
+                             results::ResultStore& results, const model::Run& run,
+                             const std::string& lease, const std::filesystem::path& work_dir,
+                             ConsoleWriter& console);
+
+} // namespace cicd::executor
