@@ -38,6 +38,8 @@ void write_host_config(model::JsonWriter& writer, const ContainerSpec& spec) {
     model::write_key(writer, "NetworkMode");
     model::write_string(writer, spec.network);
   }
+  model::write_key(writer, "Init");
+  writer.Bool(spec.init);
   model::write_key(writer, "Privileged");
   writer.Bool(false);
   model::write_key(writer, "ReadonlyRootfs");

@@ -105,9 +105,9 @@ error_code Connection::run(Initiate&& initiate) {
 Error Connection::io_error(const error_code& ec, std::string_view during) const {
   if (ec == asio::error::timed_out) {
     return make_error(ErrorCode::unavailable,
-                      fmt::format("Docker: no answer in time to {} ({}); is the engine at {} "
-                                  "overloaded or stuck?",
-                                  what(), during, m_socket_path));
+                      fmt::format("Docker: no answer to {} from {} within its time limit (while "
+                                  "{})",
+                                  what(), m_socket_path, during));
   }
   // A cut-off message means the engine went away (unavailable); other HTTP errors mean it
   // answered something this client cannot read (internal).

@@ -67,7 +67,7 @@ Result<bool> Client::image_exists(const std::string& image) {
 }
 
 Result<void> Client::pull_image(const std::string& image, std::chrono::seconds timeout) {
-  auto [repository, tag] = split_tag(image);
+  auto tag = split_tag(image).second;
   std::string target = "/images/create?fromImage=" + detail::url_encode(image);
   if (tag.empty() && image.find('@') == std::string::npos) {
     target += "&tag=latest"; // without a tag, Docker would pull every tag of the repository

@@ -11,7 +11,7 @@ namespace {
 // Splits JSON lines out of the body, then build output into lines for the log.
 class ProgressParser {
 public:
-  ProgressParser(const std::function<void(std::string_view)>& log) : m_log(log) {}
+  explicit ProgressParser(const std::function<void(std::string_view)>& log) : m_log(log) {}
 
   void feed(std::string_view bytes) {
     while (!bytes.empty() && !m_error) {

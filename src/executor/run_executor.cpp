@@ -150,7 +150,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
           auto renewed = m_store.renew_lease(
               run.id, lease, now_unix_ms() + m_options.lease_length.count() * 1000);
           if (renewed && renewed->abort_requested) {
-            cancel.fire({RunStatus::aborted, "aborted on request"});
+            cancel.fire({RunStatus::aborted, renewed->abort_reason});
           } else if (!renewed && renewed.error().code == ErrorCode::conflict) {
             cancel.fire({RunStatus::errored, "the agent lost its lease on the run"});
           }
@@ -201,6 +201,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     container.memory_bytes = m_options.memory_bytes;
     container.nano_cpus = m_options.nano_cpus;
     container.network = network;
+    container.init = true;
     auto id = or_errored(m_docker.create_container(container), "creating the job container");
     resources.add_container(id);
     {

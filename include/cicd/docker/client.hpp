@@ -40,6 +40,9 @@ struct ContainerSpec {
   std::int64_t pids_limit = 0;                // 0: no limit
   std::string network;                        // network to attach at creation
   std::vector<std::string> aliases;           // DNS names on that network
+  // Run Docker's init (tini) as PID 1, so SIGTERM reaches the command, which as PID 1
+  // would ignore it.
+  bool init = false;
   // Never set, by construction: Privileged, Binds, Mounts, Devices, CapAdd, host network.
 };
 

@@ -71,6 +71,7 @@ struct ResultInfo {
 // What an agent learns when it renews its lease.
 struct LeaseStatus {
   bool abort_requested = false;
+  std::string abort_reason; // "aborted by <subject>"
 };
 
 struct ConsoleChunk {
