@@ -1,7 +1,7 @@
 -- Jobs, runs, idempotency keys, secrets and settings. Times are milliseconds since the epoch.
 CREATE TABLE jobs (
   id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-  name TEXT NOT NULL UNIQUE,
+  name TEXT COLLATE "C" NOT NULL UNIQUE, -- byte order, as in SQLite, for keyset paging
   definition TEXT NOT NULL,
   etag TEXT NOT NULL,
   created_at BIGINT NOT NULL,
@@ -44,7 +44,7 @@ CREATE TABLE idempotency_keys (
 -- Values are sealed (AES-256-GCM) before they reach the store, kept as hex.
 CREATE TABLE secrets (
   job_id BIGINT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-  name TEXT NOT NULL,
+  name TEXT COLLATE "C" NOT NULL,
   sealed_value TEXT NOT NULL,
   updated_at BIGINT NOT NULL,
   PRIMARY KEY (job_id, name)

@@ -5,6 +5,7 @@
 #include "cicd/core/clock.hpp"
 #include "cicd/crypto/digest.hpp"
 #include "cicd/model/job.hpp"
+#include "cicd/model/names.hpp"
 
 #include <boost/beast/http/field.hpp>
 
@@ -98,6 +99,9 @@ http::Response list_jobs(const ApiDependencies& deps, const http::Request&,
                          const http::RouteMatch& match) {
   auto limit = integer_param(match.target, "limit", 1, k_max_page).value_or(k_default_page);
   std::string after(match.target.param("after"));
+  if (match.target.query.contains("after")) {
+    value_or_throw(model::check_job_name(after, "after")); // cursors are job names
+  }
   auto jobs = value_or_throw(deps.store.list_jobs(after, static_cast<int>(limit) + 1));
   bool more = jobs.size() > static_cast<std::size_t>(limit);
   if (more) {

@@ -5,6 +5,7 @@
 
 #include "cicd/core/clock.hpp"
 #include "cicd/crypto/random.hpp"
+#include "cicd/executor/secret_masker.hpp"
 #include "cicd/model/json.hpp"
 #include "cicd/model/names.hpp"
 
@@ -46,9 +47,11 @@ http::Response put_secret(const ApiDependencies& deps, const http::Request& requ
     }
     value = model::read_string(*given, "value");
   }
-  if (value.empty() || value.size() > k_max_secret_bytes) {
+  if (value.size() < executor::k_min_secret_length || value.size() > k_max_secret_bytes) {
     throw ErrorException(make_error(ErrorCode::invalid_input,
-                                    "'value' must be 1 byte to 64 KiB long", "value"));
+                                    "'value' must be 4 bytes to 64 KiB long: a shorter secret "
+                                    "cannot be masked in consoles without masking ordinary text",
+                                    "value"));
   }
   auto sealed = deps.secret_box.seal(value, job + "/" + name);
   auto now = now_unix_ms();

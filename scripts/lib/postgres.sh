@@ -15,7 +15,7 @@ start_postgres() {
   port=${CICD_TEST_PG_PORT:-55432}
   local as_pg=()
   if [ "$(id -u)" -eq 0 ]; then
-    chown postgres "$root/data" "$root/sock"
+    chown postgres "$root" "$root/data" "$root/sock"
     as_pg=(runuser -u postgres --)
   fi
   "${as_pg[@]}" "$pg_bin/initdb" -D "$root/data" -A trust -U cicd >"$root/initdb.log" 2>&1 ||

@@ -127,7 +127,13 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
       throw Errored{"a freestyle job has no repository to build a Dockerfile from: give an "
                     "image name"};
     }
+    // The umbrella timeout is a global setting (PUT /settings), read for each run.
     auto timeout = m_options.umbrella_timeout;
+    if (auto umbrella = m_store.get_setting("umbrella_timeout"); umbrella && *umbrella) {
+      if (auto parsed = model::parse_duration(**umbrella, "umbrellaTimeout")) {
+        timeout = *parsed;
+      }
+    }
     if (!spec.timeout.empty()) {
       timeout = std::min(timeout, or_errored(model::parse_duration(spec.timeout, "timeout")));
     }

@@ -133,6 +133,7 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
   }
   auto type = read_string(*type_value, "type");
   if (type == "git") {
+    reject_isolation_escapes(object, "");
     std::initializer_list<std::string_view> known = {"name", "type", "description", "parameters",
                                                      "repoUrl", "configPath", "entry"};
     reject_unknown_members(object, known, "");

@@ -84,6 +84,11 @@ const char* type_name(const rapidjson::Value& value) {
 } // namespace
 
 Result<rapidjson::Document> parse_json_object(std::string_view text) {
+  // rapidjson stops at a NUL byte even when given a length; a raw NUL is never valid JSON.
+  if (auto nul = text.find('\0'); nul != std::string_view::npos) {
+    return make_error(ErrorCode::invalid_input,
+                      fmt::format("the body is not valid JSON: a NUL byte (at byte {})", nul));
+  }
   if (!nesting_within_limit(text)) {
     return make_error(ErrorCode::invalid_input,
                       fmt::format("the JSON body is nested deeper than {} levels", k_max_json_depth));

@@ -67,7 +67,7 @@ Result<void> check_branch_name(std::string_view name, std::string_view field) {
     return fail("it may not start with '-' or '/', nor end with '/' or '.'");
   }
   if (name.find("..") != name.npos || name.find("//") != name.npos ||
-      name.find("@{") != name.npos || name == "@" || name.ends_with(".lock") ||
+      name.find("@{") != name.npos || name == "@" || name.ends_with(".lock") || name.find(".lock/") != name.npos ||
       name.find("/.") != name.npos || name.front() == '.') {
     return fail("it may not contain '..', '//', '@{', a component starting with '.', or end "
                 "with '.lock'");

@@ -8,11 +8,12 @@ namespace cicd::store {
 
 void apply_migrations(SqlDatabase& database) {
   database.transact([&](SqlConnection& sql) {
-    sql.execute_script("CREATE TABLE IF NOT EXISTS schema_migrations ("
-                       "version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)");
+    // Lock first: concurrent CREATE TABLE IF NOT EXISTS race in PostgreSQL's catalog.
     if (auto lock = database.migration_lock_statement(); !lock.empty()) {
       sql.query(lock, {});
     }
+    sql.execute_script("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                       "version TEXT PRIMARY KEY, applied_at TEXT NOT NULL)");
     std::set<std::string> applied;
     for (const auto& row : sql.query("SELECT version FROM schema_migrations", {})) {
       applied.insert(row[0].value_or(""));

@@ -151,7 +151,10 @@ private:
   PGconn* connect() {
     const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
     const char* values[] = {m_url.c_str(), "5", "-c statement_timeout=30000", "cicd", nullptr};
-    return PQconnectdbParams(keys, values, 1);
+    PGconn* conn = PQconnectdbParams(keys, values, 1);
+    // Notices ("relation already exists, skipping") are not errors: keep them off stderr.
+    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    return conn;
   }
 
   PGconn* acquire() {

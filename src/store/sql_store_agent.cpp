@@ -38,13 +38,14 @@ Result<LeaseStatus> SqlStore::renew_lease(std::int64_t id, std::string_view leas
     LeaseStatus status;
     m_db->transact([&](SqlConnection& sql) {
       auto rows = sql.query("UPDATE runs SET lease_expires_at = $3 WHERE id = $1 AND lease = $2 "
-                            "AND status = 'running' RETURNING abort_requested",
+                            "AND status = 'running' RETURNING abort_requested, reason",
                             {number(id), text(lease), number(lease_expires_ms)});
       if (rows.empty()) {
         fail(ErrorCode::conflict,
              fmt::format("run {} is no longer running under this agent's lease", id));
       }
       status.abort_requested = to_int(rows[0][0]) != 0;
+      status.abort_reason = rows[0][1].value_or("aborted");
     });
     return status;
   });
