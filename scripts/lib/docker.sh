@@ -22,7 +22,8 @@ start_docker() {
       kill -0 "$pid" 2>/dev/null || break
       sleep 0.2
     done
-    kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null
+    kill "$pid" 2>/dev/null || true
+    wait "$pid" 2>/dev/null || true
     echo "dockerd did not start with --storage-driver=$driver; see $root/dockerd.log" >&2
   done
   cat "$root/dockerd.log" >&2
@@ -31,12 +32,14 @@ start_docker() {
 
 stop_docker() {
   [ -n "${CICD_DOCKER_PID:-}" ] || return 0
-  kill "$CICD_DOCKER_PID" 2>/dev/null
   local i
+  kill "$CICD_DOCKER_PID" 2>/dev/null || true
   for i in $(seq 100); do kill -0 "$CICD_DOCKER_PID" 2>/dev/null || break; sleep 0.1; done
-  kill -9 "$CICD_DOCKER_PID" 2>/dev/null
+  kill -9 "$CICD_DOCKER_PID" 2>/dev/null || true
   # overlay2 may leave mounts behind when the daemon was killed
-  grep -o " $CICD_DOCKER_ROOT[^ ]*" /proc/mounts 2>/dev/null | sort -r | xargs -r -n1 umount -l 2>/dev/null
-  rm -rf "$CICD_DOCKER_ROOT"
+  { grep -o " $CICD_DOCKER_ROOT[^ ]*" /proc/mounts || true; } | sort -r |
+    while read -r mount; do umount -l "$mount" 2>/dev/null || true; done
+  rm -rf "$CICD_DOCKER_ROOT" || true
   unset CICD_DOCKER_PID CICD_DOCKER_ROOT
+  return 0
 }

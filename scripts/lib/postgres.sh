@@ -33,8 +33,9 @@ start_postgres() {
 stop_postgres() {
   [ -n "${CICD_TEST_PG_ROOT:-}" ] || return 0
   local as_pg=()
-  [ "$(id -u)" -eq 0 ] && as_pg=(runuser -u postgres --)
+  if [ "$(id -u)" -eq 0 ]; then as_pg=(runuser -u postgres --); fi
   "${as_pg[@]}" "$pg_bin/pg_ctl" -D "$CICD_TEST_PG_ROOT/data" -m fast -w stop >/dev/null 2>&1 || true
-  rm -rf "$CICD_TEST_PG_ROOT"
+  rm -rf "$CICD_TEST_PG_ROOT" || true
   unset CICD_TEST_PG_ROOT
+  return 0
 }
