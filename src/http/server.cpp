@@ -35,37 +35,42 @@ constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
 
 // Runs `handler` on `pool` and resumes the awaiting coroutine on its own executor with the
 // response; an exception in the handler becomes a 500 (and is logged), never a crash.
+// Runs `work` on `pool` and resumes the awaiting coroutine on its own executor with the
+// result.
 template <class T>
-asio::awaitable<T> run_on_pool(asio::thread_pool& pool, std::function<T()> work) {
+asio::awaitable<T> run_on_pool(asio::thread_pool& pool, const std::function<T()>& work) {
   auto executor = co_await asio::this_coro::executor;
-  co_return co_await asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
-      [&pool, executor](auto completion, std::function<T()> task) {
-        asio::post(pool, [executor, completion = std::move(completion),
-                          task = std::move(task)]() mutable {
-          auto value = task();
-          asio::post(executor, [completion = std::move(completion),
-                                value = std::move(value)]() mutable {
-            std::move(completion)(std::move(value));
-          });
-        });
-      },
-      asio::use_awaitable, std::move(work));
+  auto initiation = [&pool, executor](auto completion, std::function<T()> task) {
+    asio::post(pool, [executor, completion = std::move(completion), task = std::move(task)]() mutable {
+      auto value = task();
+      asio::post(executor, [completion = std::move(completion), value = std::move(value)]() mutable {
+        std::move(completion)(std::move(value));
+      });
+    });
+  };
+  std::function<T()> task = work;
+  T result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
+      initiation, asio::use_awaitable, std::move(task));
+  co_return result;
 }
 
 // Runs the handler on the pool; an exception becomes a 500 (and is logged), never a crash.
+// GCC 12 destroys temporaries inside a co_await expression twice (a heap corruption seen
+// under load), so every argument of a co_await here is a named local passed by reference.
 asio::awaitable<Reply> handle_on_pool(asio::thread_pool& pool, const Handler& handler,
-                                      Request request) {
-  auto shared = std::make_shared<Request>(std::move(request));
-  co_return co_await run_on_pool<Reply>(pool, [&handler, shared]() -> Reply {
+                                      const std::shared_ptr<Request>& request) {
+  std::function<Reply()> work = [&handler, request]() -> Reply {
     try {
-      return handler(std::move(*shared));
+      return handler(std::move(*request));
     } catch (const std::exception& e) {
       log::error("request handler failed: {}", e.what());
       return problem_response(Status::internal_server_error,
                               "the server failed to handle this request; the error is in its "
                               "log");
     }
-  });
+  };
+  Reply reply = co_await run_on_pool<Reply>(pool, work);
+  co_return reply;
 }
 
 Response parse_error_response(const beast::error_code& ec) {
@@ -134,9 +139,9 @@ struct Server::Impl {
       if (read_ec) {
         reply = parse_error_response(read_ec);
       } else {
-        auto request = parser.release();
-        keep_alive = request.keep_alive();
-        reply = co_await handle_on_pool(pool, handler, std::move(request));
+        auto request = std::make_shared<Request>(parser.release());
+        keep_alive = request->keep_alive();
+        reply = co_await handle_on_pool(pool, handler, request);
       }
       if (reply.next_chunk) {
         if (!co_await stream_body(stream, reply, keep_alive) || !keep_alive) {
@@ -176,18 +181,20 @@ struct Server::Impl {
       co_return false;
     }
     for (;;) {
-      auto chunk = co_await run_on_pool<std::optional<std::string>>(pool, reply.next_chunk);
+      std::optional<std::string> chunk =
+          co_await run_on_pool<std::optional<std::string>>(pool, reply.next_chunk);
       stream.expires_after(options.write_timeout);
       if (!chunk) {
-        auto [ec, n] = co_await asio::async_write(stream, beast::http::make_chunk_last(), k_use_tuple);
+        auto last = beast::http::make_chunk_last();
+        auto [ec, n] = co_await asio::async_write(stream, last, k_use_tuple);
         (void)n;
         co_return !ec;
       }
       if (chunk->empty()) {
         continue;
       }
-      auto [ec, n] = co_await asio::async_write(stream, beast::http::make_chunk(asio::buffer(*chunk)),
-                                               k_use_tuple);
+      auto body = beast::http::make_chunk(asio::buffer(*chunk));
+      auto [ec, n] = co_await asio::async_write(stream, body, k_use_tuple);
       (void)n;
       if (ec) {
         co_return false;

@@ -1,6 +1,7 @@
 #pragma once
-// A real `cicd master` for end-to-end tests: its own data dir, a fresh database on the chosen
-// store, a free port on 127.0.0.1, stopped (SIGTERM, then SIGKILL) when the object goes.
+// A real `cicd master` for end-to-end tests: its own temp dir (data dir, SQLite file, log), the
+// database it is given, a free port on 127.0.0.1, and its own tokens; stopped (SIGTERM, then
+// SIGKILL) when the object goes.
 
 #include "support/cicd_process.hpp"
 #include "support/http_client.hpp"
@@ -37,6 +38,8 @@ public:
   // (subject "e2e-<scope>" by default), cached per scope and subject.
   const std::string& token(const std::string& scope, const std::string& subject = {});
 
+  // False once the master has exited (crashed, or stopped).
+  bool running() { return m_process && m_process->running(); }
   // SIGTERM, then SIGKILL after `grace`. Returns the exit status.
   int stop(std::chrono::milliseconds grace = std::chrono::seconds(10));
   std::string log() const;
