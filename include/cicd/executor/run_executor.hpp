@@ -21,7 +21,8 @@ namespace cicd::executor {
 struct ExecutorOptions {
   std::string agent_id;
   std::filesystem::path work_dir;                    // per-run temp dirs go below
-  std::chrono::seconds umbrella_timeout{3600};       // caps every job's timeout
+  std::chrono::seconds umbrella_timeout{3600}; // caps every job's timeout unless the
+                                               // "umbrella_timeout" setting says otherwise
   std::chrono::seconds grace{10};                    // SIGTERM → SIGKILL
   std::chrono::seconds sidecar_ready_timeout{60};
   std::chrono::seconds pull_timeout{600};
