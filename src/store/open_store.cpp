@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-#include <thread>
 
 namespace cicd::store {
 
@@ -18,8 +17,9 @@ std::unique_ptr<Store> open_store(const std::string& url) {
     }
     database = open_sqlite(path);
   } else if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
-    int pool = static_cast<int>(std::max(4u, std::thread::hardware_concurrency() * 4));
-    database = open_postgresql(url, pool);
+    // One connection per API handler thread (http::ServerOptions::handler_threads), so a
+    // handler never waits for a connection and concurrent commits share the WAL flush.
+    database = open_postgresql(url, 16);
   } else {
     throw Fatal(fmt::format("--db must be sqlite:///path/to/file.db or postgresql://…, not '{}'",
                             url.substr(0, url.find(':'))));

@@ -129,7 +129,7 @@ public:
     release(conn);
   }
 
-  void read(const std::function<void(SqlConnection&)>& work) override {
+  void autocommit(const std::function<void(SqlConnection&)>& work) override {
     PGconn* conn = acquire();
     PgConnection connection(conn);
     try {

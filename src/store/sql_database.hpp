@@ -37,9 +37,10 @@ public:
   // Runs `work` in one transaction that commits when it returns and rolls back when it throws
   // (the exception propagates).
   virtual void transact(const std::function<void(SqlConnection&)>& work) = 0;
-  // Runs `work` without an explicit transaction: each statement sees committed data. For
-  // reads, where BEGIN/COMMIT would only add round trips.
-  virtual void read(const std::function<void(SqlConnection&)>& work) = 0;
+  // Runs `work` without an explicit transaction: each statement commits on its own and sees
+  // committed data. For reads and single-statement writes, where BEGIN/COMMIT would only add
+  // round trips.
+  virtual void autocommit(const std::function<void(SqlConnection&)>& work) = 0;
   // " FOR UPDATE" where the backend has row locks; "" for SQLite (its transactions lock the file).
   virtual std::string_view lock_clause() const = 0;
   virtual std::span<const EmbeddedFile> migrations() const = 0;

@@ -102,7 +102,7 @@ Result<void> SqlStore::finish_run(std::int64_t id, std::string_view lease, RunSt
 Result<std::vector<Run>> SqlStore::queued_runs(int limit) {
   return guarded<std::vector<Run>>([&] {
     std::vector<Run> runs;
-    m_db->read([&](SqlConnection& sql) {
+    m_db->autocommit([&](SqlConnection& sql) {
       for (const auto& row : sql.query(std::string(k_run_select) +
                                            "WHERE r.status = 'queued' ORDER BY r.id LIMIT $1",
                                        {number(limit)})) {

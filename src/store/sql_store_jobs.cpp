@@ -57,7 +57,7 @@ Result<PutOutcome> SqlStore::put_job(const PutJobRequest& request, std::int64_t 
 Result<StoredJob> SqlStore::get_job(std::string_view name) {
   return guarded<StoredJob>([&] {
     std::vector<SqlRow> rows;
-    m_db->read([&](SqlConnection& sql) {
+    m_db->autocommit([&](SqlConnection& sql) {
       rows = sql.query("SELECT name, definition, etag, created_at, updated_at FROM jobs "
                        "WHERE name = $1",
                        {text(name)});
@@ -72,7 +72,7 @@ Result<StoredJob> SqlStore::get_job(std::string_view name) {
 Result<std::vector<StoredJob>> SqlStore::list_jobs(std::string_view after_name, int limit) {
   return guarded<std::vector<StoredJob>>([&] {
     std::vector<StoredJob> jobs;
-    m_db->read([&](SqlConnection& sql) {
+    m_db->autocommit([&](SqlConnection& sql) {
       for (const auto& row : sql.query("SELECT name, definition, etag, created_at, updated_at "
                                        "FROM jobs WHERE name > $1 ORDER BY name LIMIT $2",
                                        {text(after_name), number(limit)})) {
@@ -131,7 +131,7 @@ Result<bool> SqlStore::put_secret(std::string_view job, std::string_view name,
 Result<std::vector<SecretInfo>> SqlStore::list_secrets(std::string_view job) {
   return guarded<std::vector<SecretInfo>>([&] {
     std::vector<SecretInfo> secrets;
-    m_db->read([&](SqlConnection& sql) {
+    m_db->autocommit([&](SqlConnection& sql) {
       auto id = number(job_id(sql, job));
       for (const auto& row : sql.query("SELECT name, updated_at FROM secrets WHERE job_id = $1 "
                                        "ORDER BY name",
@@ -160,7 +160,7 @@ Result<std::vector<std::pair<std::string, std::string>>>
 SqlStore::sealed_secrets(std::string_view job) {
   return guarded<std::vector<std::pair<std::string, std::string>>>([&] {
     std::vector<std::pair<std::string, std::string>> secrets;
-    m_db->read([&](SqlConnection& sql) {
+    m_db->autocommit([&](SqlConnection& sql) {
       for (const auto& row : sql.query("SELECT s.name, s.sealed_value FROM secrets s JOIN jobs j ON "
                                        "j.id = s.job_id WHERE j.name = $1 ORDER BY s.name",
                                        {text(job)})) {
@@ -178,7 +178,7 @@ SqlStore::sealed_secrets(std::string_view job) {
 Result<std::optional<std::string>> SqlStore::get_setting(std::string_view key) {
   return guarded<std::optional<std::string>>([&] {
     std::optional<std::string> value;
-    m_db->read([&](SqlConnection& sql) {
+    m_db->autocommit([&](SqlConnection& sql) {
       auto rows = sql.query("SELECT value FROM settings WHERE key = $1", {text(key)});
       if (!rows.empty()) {
         value = rows[0][0];

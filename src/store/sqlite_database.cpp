@@ -129,7 +129,7 @@ public:
     }
   }
 
-  void read(const std::function<void(SqlConnection&)>& work) override {
+  void autocommit(const std::function<void(SqlConnection&)>& work) override {
     std::lock_guard lock(m_mutex);
     SqliteConnection connection(m_db);
     work(connection);
