@@ -2,26 +2,16 @@
 
 #include "base64url.hpp"
 #include "cicd/crypto/random.hpp"
+#include "jws_signature.hpp"
 
-#include <openssl/bn.h>
 #include <openssl/crypto.h>
-#include <openssl/ec.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/objects.h>
-#include <openssl/pem.h>
 
 #include <rapidjson/document.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
-
-#include <fcntl.h>
-#include <unistd.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <system_error>
 
 namespace cicd::auth {
 namespace {
@@ -31,191 +21,9 @@ enum class Algorithm { hs256, rs256, es256 };
 constexpr std::int64_t k_leeway_seconds = 60; // tolerated clock skew between issuer and us
 constexpr std::size_t k_max_token_size = 8192;
 constexpr std::size_t k_min_secret_size = 32;
-constexpr std::size_t k_max_key_file_size = 64 * 1024;
 constexpr int k_min_rsa_bits = 2048;
-constexpr std::size_t k_es256_half_size = 32; // r and s of a P-256 signature
-constexpr std::size_t k_hs256_size = 32;
 constexpr unsigned k_json_parse_flags =
     rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
-
-struct PkeyFree {
-  void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
-};
-struct BioFree {
-  void operator()(BIO* bio) const { BIO_free(bio); }
-};
-struct DigestContextFree {
-  void operator()(EVP_MD_CTX* context) const { EVP_MD_CTX_free(context); }
-};
-struct EcdsaSignatureFree {
-  void operator()(ECDSA_SIG* signature) const { ECDSA_SIG_free(signature); }
-};
-struct BignumFree {
-  void operator()(BIGNUM* number) const { BN_free(number); }
-};
-using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using BioPtr = std::unique_ptr<BIO, BioFree>;
-using DigestContextPtr = std::unique_ptr<EVP_MD_CTX, DigestContextFree>;
-using EcdsaSignaturePtr = std::unique_ptr<ECDSA_SIG, EcdsaSignatureFree>;
-using BignumPtr = std::unique_ptr<BIGNUM, BignumFree>;
-
-// Wipes a string that held key material before its memory is released.
-class WipeOnExit {
-public:
-  explicit WipeOnExit(std::string& text) : m_text(text) {}
-  WipeOnExit(const WipeOnExit&) = delete;
-  WipeOnExit& operator=(const WipeOnExit&) = delete;
-  ~WipeOnExit() { OPENSSL_cleanse(m_text.data(), m_text.size()); }
-
-private:
-  std::string& m_text;
-};
-
-const unsigned char* bytes_of(std::string_view text) {
-  return reinterpret_cast<const unsigned char*>(text.data());
-}
-
-// The reason OpenSSL gave for the last failure; clears its error queue.
-std::string openssl_reason() {
-  unsigned long code = ERR_peek_last_error();
-  char text[256] = "unknown error";
-  if (code != 0) {
-    ERR_error_string_n(code, text, sizeof text);
-  }
-  ERR_clear_error();
-  return text;
-}
-
-// A key file is never meant to be decrypted interactively; without this OpenSSL would prompt
-// on the terminal for an encrypted key.
-int refuse_passphrase(char*, int, int, void*) {
-  return -1;
-}
-
-// Reads the whole key file; throws Fatal naming the file when it cannot.
-std::string read_key_file(const std::filesystem::path& file) {
-  auto fail = [&](int error) {
-    return Fatal("cannot read the token key file " + file.string() + ": " +
-                 std::generic_category().message(error) +
-                 "; check the path and that cicd may read it");
-  };
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw fail(errno);
-  }
-  std::string text;
-  text.reserve(k_max_key_file_size); // no reallocation leaves stray copies of the key behind
-  char chunk[4096];
-  for (;;) {
-    ssize_t got = ::read(fd, chunk, sizeof chunk);
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0 ||
-        text.size() + static_cast<std::size_t>(std::max<ssize_t>(got, 0)) > k_max_key_file_size) {
-      // A key file is tiny; anything larger is a wrong path (or /dev/zero), not a key.
-      int error = got < 0 ? errno : EFBIG;
-      ::close(fd);
-      OPENSSL_cleanse(text.data(), text.size());
-      throw fail(error);
-    }
-    if (got == 0) {
-      break;
-    }
-    text.append(chunk, static_cast<std::size_t>(got));
-  }
-  OPENSSL_cleanse(chunk, sizeof chunk);
-  ::close(fd);
-  return text;
-}
-
-std::optional<std::string> hmac_sha256(std::string_view secret, std::string_view data) {
-  std::string mac(EVP_MAX_MD_SIZE, '\0');
-  unsigned int size = 0;
-  if (HMAC(EVP_sha256(), secret.data(), static_cast<int>(secret.size()), bytes_of(data),
-           data.size(), reinterpret_cast<unsigned char*>(mac.data()), &size) == nullptr) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  mac.resize(size);
-  return mac;
-}
-
-// An RSA PKCS#1 v1.5 or DER-encoded ECDSA signature over SHA-256 of `data`.
-std::optional<std::string> digest_sign(EVP_PKEY* key, std::string_view data) {
-  DigestContextPtr context(EVP_MD_CTX_new());
-  std::size_t size = 0;
-  if (!context || EVP_DigestSignInit(context.get(), nullptr, EVP_sha256(), nullptr, key) != 1 ||
-      EVP_DigestSign(context.get(), nullptr, &size, bytes_of(data), data.size()) != 1) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  std::string signature(size, '\0');
-  if (EVP_DigestSign(context.get(), reinterpret_cast<unsigned char*>(signature.data()), &size,
-                     bytes_of(data), data.size()) != 1) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  signature.resize(size);
-  return signature;
-}
-
-bool digest_verify(EVP_PKEY* key, std::string_view signature, std::string_view data) {
-  DigestContextPtr context(EVP_MD_CTX_new());
-  bool valid = context &&
-               EVP_DigestVerifyInit(context.get(), nullptr, EVP_sha256(), nullptr, key) == 1 &&
-               EVP_DigestVerify(context.get(), bytes_of(signature), signature.size(),
-                                bytes_of(data), data.size()) == 1;
-  ERR_clear_error();
-  return valid;
-}
-
-// JWS carries ES256 signatures as r || s, 32 bytes each (RFC 7518 §3.4); OpenSSL speaks DER.
-std::optional<std::string> ecdsa_der_to_raw(std::string_view der) {
-  const unsigned char* cursor = bytes_of(der);
-  EcdsaSignaturePtr signature(d2i_ECDSA_SIG(nullptr, &cursor, static_cast<long>(der.size())));
-  if (!signature) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  const BIGNUM* r = nullptr;
-  const BIGNUM* s = nullptr;
-  ECDSA_SIG_get0(signature.get(), &r, &s);
-  std::string raw(2 * k_es256_half_size, '\0');
-  auto* out = reinterpret_cast<unsigned char*>(raw.data());
-  if (BN_bn2binpad(r, out, k_es256_half_size) != static_cast<int>(k_es256_half_size) ||
-      BN_bn2binpad(s, out + k_es256_half_size, k_es256_half_size) !=
-          static_cast<int>(k_es256_half_size)) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  return raw;
-}
-
-std::optional<std::string> ecdsa_raw_to_der(std::string_view raw) {
-  if (raw.size() != 2 * k_es256_half_size) {
-    return std::nullopt;
-  }
-  BignumPtr r(BN_bin2bn(bytes_of(raw), k_es256_half_size, nullptr));
-  BignumPtr s(BN_bin2bn(bytes_of(raw) + k_es256_half_size, k_es256_half_size, nullptr));
-  EcdsaSignaturePtr signature(ECDSA_SIG_new());
-  if (!r || !s || !signature || ECDSA_SIG_set0(signature.get(), r.get(), s.get()) != 1) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  // The signature owns r and s now.
-  r.release();
-  s.release();
-  int size = i2d_ECDSA_SIG(signature.get(), nullptr);
-  if (size <= 0) {
-    ERR_clear_error();
-    return std::nullopt;
-  }
-  std::string der(static_cast<std::size_t>(size), '\0');
-  auto* out = reinterpret_cast<unsigned char*>(der.data());
-  i2d_ECDSA_SIG(signature.get(), &out);
-  return der;
-}
 
 bool parse_object(rapidjson::Document& document, const std::string& text) {
   document.Parse<k_json_parse_flags>(text.data(), text.size());
@@ -260,7 +68,7 @@ Error refuse(std::string_view reason) {
 struct TokenKey::Impl {
   Algorithm algorithm = Algorithm::hs256;
   std::string secret;           // HS256 only
-  PkeyPtr key;                  // RS256 and ES256 only
+  detail::PkeyPtr key;          // RS256 and ES256 only
   bool has_private_key = false; // RS256 and ES256 only
 
   Impl() = default;
@@ -279,12 +87,12 @@ struct TokenKey::Impl {
 std::optional<std::string> TokenKey::Impl::signature(std::string_view signing_input) const {
   switch (algorithm) {
   case Algorithm::hs256:
-    return hmac_sha256(secret, signing_input);
+    return detail::hmac_sha256(secret, signing_input);
   case Algorithm::rs256:
-    return digest_sign(key.get(), signing_input);
+    return detail::digest_sign(key.get(), signing_input);
   case Algorithm::es256:
-    if (auto der = digest_sign(key.get(), signing_input)) {
-      return ecdsa_der_to_raw(*der);
+    if (auto der = detail::digest_sign(key.get(), signing_input)) {
+      return detail::ecdsa_der_to_raw(*der);
     }
     return std::nullopt;
   }
@@ -294,17 +102,13 @@ std::optional<std::string> TokenKey::Impl::signature(std::string_view signing_in
 bool TokenKey::Impl::signature_matches(std::string_view signing_input,
                                        std::string_view signature) const {
   switch (algorithm) {
-  case Algorithm::hs256: {
-    std::optional<std::string> expected = hmac_sha256(secret, signing_input);
-    // Only the length is compared in variable time, and it is public anyway.
-    return expected && signature.size() == k_hs256_size && expected->size() == k_hs256_size &&
-           CRYPTO_memcmp(expected->data(), signature.data(), k_hs256_size) == 0;
-  }
+  case Algorithm::hs256:
+    return detail::hmac_sha256_matches(secret, signing_input, signature);
   case Algorithm::rs256:
-    return digest_verify(key.get(), signature, signing_input);
+    return detail::digest_verify(key.get(), signature, signing_input);
   case Algorithm::es256:
-    if (auto der = ecdsa_raw_to_der(signature)) {
-      return digest_verify(key.get(), *der, signing_input);
+    if (auto der = detail::ecdsa_raw_to_der(signature)) {
+      return detail::digest_verify(key.get(), *der, signing_input);
     }
     return false;
   }
@@ -329,17 +133,12 @@ std::unique_ptr<TokenKey::Impl> TokenKey::Impl::from_secret(std::string secret,
 std::unique_ptr<TokenKey::Impl> TokenKey::Impl::from_pem(const std::string& text,
                                                          const std::string& source) {
   auto impl = std::make_unique<Impl>();
-  BioPtr bio(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-  impl->key.reset(PEM_read_bio_PrivateKey(bio.get(), nullptr, refuse_passphrase, nullptr));
-  impl->has_private_key = impl->key != nullptr;
-  if (!impl->key) {
-    ERR_clear_error();
-    bio.reset(BIO_new_mem_buf(text.data(), static_cast<int>(text.size())));
-    impl->key.reset(PEM_read_bio_PUBKEY(bio.get(), nullptr, refuse_passphrase, nullptr));
-  }
+  detail::PemKey pem = detail::read_pem_key(text);
+  impl->key = std::move(pem.key);
+  impl->has_private_key = pem.is_private;
   if (!impl->key) {
     throw Fatal(source + " is PEM but holds no private key or public key (\"BEGIN PUBLIC KEY\") " +
-                "that OpenSSL can read (" + openssl_reason() +
+                "that OpenSSL can read (" + detail::openssl_reason() +
                 "); a private key must be stored unencrypted, as cicd cannot ask for a passphrase");
   }
   EVP_PKEY* key = impl->key.get();
@@ -394,8 +193,8 @@ std::string_view to_string(Scope scope) {
 }
 
 TokenKey TokenKey::load(const std::filesystem::path& file) {
-  std::string text = read_key_file(file);
-  WipeOnExit wipe_text(text);
+  std::string text = detail::read_key_file(file);
+  detail::WipeOnExit wipe_text(text);
   std::string source = "the token key file " + file.string();
   if (text.find("-----BEGIN") != std::string::npos) {
     return TokenKey(Impl::from_pem(text, source));
@@ -411,9 +210,9 @@ TokenKey TokenKey::hs256(std::string secret) {
 
 void TokenKey::create_hs256_file_if_absent(const std::filesystem::path& file) {
   std::string random = crypto::random_bytes(32);
-  WipeOnExit wipe_random(random);
+  detail::WipeOnExit wipe_random(random);
   std::string text = crypto::to_hex(random) + "\n";
-  WipeOnExit wipe_text(text);
+  detail::WipeOnExit wipe_text(text);
   crypto::write_new_key_file(file, text);
 }
 
