@@ -76,6 +76,11 @@ void AgentLoop::join_finished() {
 }
 
 void AgentLoop::stop_now() {
+  // Stop taking first, so that no run is claimed after the others were told to stop.
+  m_taking = false;
+  if (m_dispatcher.joinable()) {
+    m_dispatcher.join();
+  }
   {
     std::lock_guard lock(m_mutex);
     for (auto& [id, cancel] : m_active) {
@@ -139,7 +144,17 @@ void AgentLoop::dispatch_loop() {
     m_workers[message->run_id] = std::thread([this, run = std::move(**claimed), lease, cancel] {
       auto id = run.id;
       log::info("run {} of {} started", id, run.job);
-      auto outcome = m_executor.execute(run, lease, *cancel);
+      executor::Outcome outcome;
+      try {
+        outcome = m_executor.execute(run, lease, *cancel);
+      } catch (const std::exception& e) {
+        // Out of disk or file descriptors before the run could start: the run errors, the
+        // agent goes on.
+        outcome = executor::Outcome{model::RunStatus::errored, std::nullopt,
+                                    std::string("the agent could not run it: ") + e.what()};
+        m_store.finish_run(id, lease, outcome.status, std::nullopt, outcome.reason, false,
+                           now_unix_ms());
+      }
       log::info("run {} of {} ended: {}{}", id, run.job, model::to_string(outcome.status),
                 outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
       std::lock_guard done_lock(m_mutex);

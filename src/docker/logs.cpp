@@ -5,13 +5,13 @@
 namespace cicd::docker {
 namespace http = detail::http;
 
-Result<void> Client::follow_logs(const std::string& id,
-                                 const std::function<bool(OutputStream, std::string_view)>& sink) {
-  // The logs endpoint rather than attach: it also returns what was written before this call,
-  // so output of a container that exits at once is not lost.
-  detail::Connection connection(m_socket_path, http::verb::get,
-                                "/containers/" + detail::url_encode(id) +
-                                    "/logs?follow=1&stdout=1&stderr=1",
+namespace {
+
+Result<void> read_logs(const std::string& socket_path, const std::string& id,
+                       const std::string& query,
+                       const std::function<bool(OutputStream, std::string_view)>& sink) {
+  detail::Connection connection(socket_path, http::verb::get,
+                                "/containers/" + detail::url_encode(id) + "/logs?" + query,
                                 detail::Limits::within(k_call_timeout));
   if (auto sent = connection.send(); !sent) {
     return sent.error();
@@ -35,6 +35,20 @@ Result<void> Client::follow_logs(const std::string& id,
     });
     return !stopped;
   });
+}
+
+} // namespace
+
+Result<void> Client::follow_logs(const std::string& id,
+                                 const std::function<bool(OutputStream, std::string_view)>& sink) {
+  // The logs endpoint rather than attach: it also returns what was written before this call,
+  // so output of a container that exits at once is not lost.
+  return read_logs(m_socket_path, id, "follow=1&stdout=1&stderr=1", sink);
+}
+
+Result<void> Client::tail_logs(const std::string& id, int lines,
+                               const std::function<bool(OutputStream, std::string_view)>& sink) {
+  return read_logs(m_socket_path, id, "stdout=1&stderr=1&tail=" + std::to_string(lines), sink);
 }
 
 } // namespace cicd::docker

@@ -12,8 +12,8 @@
 namespace cicd::executor {
 namespace {
 
-// Writes the first regular file of the tar at `tar` to `out`. Links, devices and further
-// entries are ignored: nothing from the container decides where anything is written.
+// Writes the tar's first entry to `out` when it is a regular file. Links, devices, folders
+// and further entries are refused: nothing from the container decides where anything goes.
 Result<void> extract_single_file(const std::filesystem::path& tar, const std::filesystem::path& out) {
   std::unique_ptr<archive, decltype(&archive_read_free)> reader(archive_read_new(),
                                                                 archive_read_free);
@@ -21,11 +21,10 @@ Result<void> extract_single_file(const std::filesystem::path& tar, const std::fi
   if (archive_read_open_filename(reader.get(), tar.c_str(), 64 * 1024) != ARCHIVE_OK) {
     return make_error(ErrorCode::internal, archive_error_string(reader.get()));
   }
+  // The tar's first entry is the declared path itself; anything else is not a file result.
   archive_entry* entry = nullptr;
-  while (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK) {
-    if (archive_entry_filetype(entry) != AE_IFREG) {
-      continue;
-    }
+  if (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK &&
+      archive_entry_filetype(entry) == AE_IFREG) {
     std::FILE* file = std::fopen(out.c_str(), "wb");
     if (file == nullptr) {
       return make_error(ErrorCode::unavailable, "cannot write " + out.string());

@@ -64,6 +64,12 @@ void RunExecutor::sweep_leftovers() {
       m_docker.remove_network(id);
     }
   }
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(m_options.work_dir, ec)) {
+    if (entry.path().filename().string().starts_with("run-")) {
+      fs::remove_all(entry.path(), ec);
+    }
+  }
 }
 
 Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, CancelSignal& cancel) {
@@ -94,6 +100,11 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
   std::vector<Sidecar> sidecars;
   std::string job_container;
   std::atomic<bool> container_done{false};
+  std::atomic<bool> heartbeat_done{false}; // renewal goes on until everything is stored
+  // Shared with the heartbeat thread, so declared where they outlive it.
+  std::mutex container_mutex;
+  auto deadline = std::chrono::steady_clock::time_point::max();
+  std::string timeout_text;
   std::thread watcher;
   bool lease_lost = false;
 
@@ -129,23 +140,28 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     }
     // The umbrella timeout is a global setting (PUT /settings), read for each run.
     auto timeout = m_options.umbrella_timeout;
+    timeout_text = fmt::format("{}s (the umbrella timeout)", timeout.count());
     if (auto umbrella = m_store.get_setting("umbrella_timeout"); umbrella && *umbrella) {
       if (auto parsed = model::parse_duration(**umbrella, "umbrellaTimeout")) {
         timeout = *parsed;
+        timeout_text = **umbrella + " (the umbrella timeout)";
       }
     }
     if (!spec.timeout.empty()) {
-      timeout = std::min(timeout, or_errored(model::parse_duration(spec.timeout, "timeout")));
+      auto own = or_errored(model::parse_duration(spec.timeout, "timeout"));
+      if (own <= timeout) {
+        timeout = own;
+        timeout_text = spec.timeout;
+      }
     }
-    auto deadline = std::chrono::steady_clock::now() + timeout;
+    deadline = std::chrono::steady_clock::now() + timeout;
 
     // The heartbeat: renews the lease, notices abort requests and the timeout, flushes the
     // console, and once the signal fired, stops the job container (SIGTERM, grace, SIGKILL).
-    std::mutex container_mutex;
     watcher = std::thread([&] {
       std::optional<std::chrono::steady_clock::time_point> term_sent;
       auto next_renewal = std::chrono::steady_clock::now();
-      while (!container_done) {
+      while (!heartbeat_done) {
         if (cancel.reason()) {
           std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the kill sequence's pace
         } else {
@@ -162,10 +178,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
           }
         }
         if (std::chrono::steady_clock::now() >= deadline) {
-          cancel.fire({RunStatus::timed_out,
-                       fmt::format("timed out after {}", spec.timeout.empty()
-                                                             ? std::to_string(timeout.count()) + "s"
-                                                             : spec.timeout)});
+          cancel.fire({RunStatus::timed_out, "timed out after " + timeout_text});
         }
         console.flush_if_due();
         if (!cancel.reason()) {
@@ -186,7 +199,8 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
 
     or_errored(ensure_image(m_docker, *image, m_options.pull_timeout, console));
     auto labels = run_labels(run, m_options.agent_id);
-    auto network = fmt::format("cicd-run-{}", run.id);
+    // The agent id keeps two agents on one engine (each with its own database) apart.
+    auto network = fmt::format("cicd-run-{}-{}", run.id, m_options.agent_id);
     resources.set_network(or_errored(m_docker.create_network(network, labels),
                                      "creating the run's network"));
     or_errored(start_sidecars(m_docker, run, spec, network, m_options, resources, console, cancel,
@@ -195,7 +209,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
       throw Errored{cancel.reason()->reason};
     }
     docker::ContainerSpec container;
-    container.name = fmt::format("cicd-run-{}-job", run.id);
+    container.name = fmt::format("cicd-run-{}-{}-job", run.id, m_options.agent_id);
     container.image = *image;
     container.entrypoint = std::vector<std::string>{"/bin/sh", "-e", "-c"};
     container.cmd = {spec.script};
@@ -215,14 +229,29 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
       job_container = id;
     }
     or_errored(m_docker.start_container(id), "starting the job container");
+    std::string last_bytes; // the end of what was received, to recognise the final line
     auto followed = m_docker.follow_logs(id, [&](docker::OutputStream, std::string_view bytes) {
       console.write(bytes);
+      last_bytes.append(bytes);
+      if (last_bytes.size() > 8192) {
+        last_bytes.erase(0, last_bytes.size() - 4096);
+      }
       return true;
     });
     auto exit_code = or_errored(m_docker.wait_container(id, std::chrono::seconds(60)),
                                 followed ? "waiting for the job container"
                                          : "reading the job's output (" +
                                                followed.error().message + ")");
+    // Docker 20.10 ends the follow stream without a final line that has no newline.
+    m_docker.tail_logs(id, 1, [&](docker::OutputStream, std::string_view line) {
+      if (!line.empty() && line.back() != '\n' && !std::string_view(last_bytes).ends_with(line)) {
+        console.write(line);
+      }
+      return true;
+    });
+    if (!followed) {
+      console.note("the output may be incomplete: " + followed.error().message);
+    }
     auto state = m_docker.inspect_container(id);
     container_done = true;
     outcome.exit_code = exit_code;
@@ -253,14 +282,11 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
                       std::string("the agent failed while running it: ") + e.what()};
   }
   container_done = true;
-  cancel.fire({outcome.status, outcome.reason}); // wakes the heartbeat so it ends now
-  if (watcher.joinable()) {
-    watcher.join();
-  }
   if (outcome.status == RunStatus::errored && !outcome.reason.empty()) {
     console.note(outcome.reason);
   }
-  store_sidecar_logs(m_docker, sidecars, m_store, m_results, run, lease, temp.path);
+  store_sidecar_logs(m_docker, sidecars, m_store, m_results, run, lease, temp.path,
+                     secret_values);
   console.close();
   lease_lost = console.lease_lost();
   resources.cleanup();
@@ -273,6 +299,10 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     outcome = Outcome{RunStatus::errored, outcome.exit_code,
                       "result upload failed: the console could not be stored: " +
                           size.error().message};
+  }
+  heartbeat_done = true;
+  if (watcher.joinable()) {
+    watcher.join();
   }
   auto finished = m_store.finish_run(run.id, lease, outcome.status, outcome.exit_code,
                                      outcome.reason, console_stored, now_unix_ms());

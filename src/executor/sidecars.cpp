@@ -89,7 +89,7 @@ Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
       return make_error(ensured.error().code, "service '" + name + "': " + ensured.error().message);
     }
     docker::ContainerSpec container;
-    container.name = fmt::format("cicd-run-{}-{}", run.id, name);
+    container.name = fmt::format("cicd-run-{}-{}-{}", run.id, options.agent_id, name);
     container.image = *image;
     if (!service.command.empty()) {
       container.entrypoint = service.command;
@@ -127,7 +127,8 @@ Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
 
 void store_sidecar_logs(docker::Client& docker, const std::vector<Sidecar>& sidecars,
                         store::Store& store, results::ResultStore& results, const model::Run& run,
-                        const std::string& lease, const std::filesystem::path& work_dir) {
+                        const std::string& lease, const std::filesystem::path& work_dir,
+                        const std::vector<std::string>& secret_values) {
   for (const auto& sidecar : sidecars) {
     docker.kill_container(sidecar.container_id, "SIGKILL");
     auto path = work_dir / ("service-" + sidecar.name + ".log");
@@ -135,10 +136,13 @@ void store_sidecar_logs(docker::Client& docker, const std::vector<Sidecar>& side
     if (file == nullptr) {
       continue;
     }
+    SecretMasker masker(secret_values);
+    auto write = [file](const std::string& text) { std::fwrite(text.data(), 1, text.size(), file); };
     docker.follow_logs(sidecar.container_id, [&](docker::OutputStream, std::string_view bytes) {
-      std::fwrite(bytes.data(), 1, bytes.size(), file);
+      write(masker.feed(bytes));
       return true;
     });
+    write(masker.finish());
     std::fclose(file);
     auto name = "services/" + sidecar.name + ".log";
     if (auto size = results.put_file(run.id, name, path)) {

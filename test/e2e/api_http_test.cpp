@@ -158,14 +158,6 @@ TEST_P(ApiHttpTest, GarbageIs400AndTheServerCarriesOn) {
   expect_still_serving();
 }
 
-// PRODUCT BUG found by this suite (src/http/server.cpp, handle_on_pool, since bd29b0a): the
-// master aborts with glibc heap corruption ("free(): corrupted unsorted chunks") within a few
-// dozen requests. Valgrind: the lambda temporary in
-// `co_return co_await run_on_pool<Reply>(pool, [&handler, shared]() {…})` is destroyed twice
-// (GCC 12 mishandles temporaries in a co_await full-expression), releasing `shared` twice.
-// Fix: build the std::function in a named local, then co_await run_on_pool(pool,
-// std::move(work)); verified to make this suite pass. stream_body's
-// run_on_pool(pool, reply.next_chunk) deserves the same look.
 TEST_P(ApiHttpTest, ServesManyRequestsFromSeveralClientsAtOnce) {
   constexpr int k_clients = 4;
   constexpr int k_requests_each = 100;

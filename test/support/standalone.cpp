@@ -88,9 +88,8 @@ CicdStandalone::CicdStandalone(StandaloneOptions options)
       break;
     }
   }
-  throw std::runtime_error(
-      "cicd standalone did not answer GET /healthz within 10 s (exit status " +
-      std::to_string(m_process->exit_code()) + "); its log:\n" + log());
+  throw std::runtime_error("cicd standalone did not answer GET /healthz within 10 s (exit status " +
+                           std::to_string(m_process->exit_code()) + "); its log:\n" + log());
 }
 
 CicdStandalone::~CicdStandalone() {
@@ -132,8 +131,7 @@ std::string CicdStandalone::log() const {
   return m_process ? m_process->log() : std::string();
 }
 
-StreamedResponse stream_get(std::uint16_t port, std::string_view target,
-                            const HttpHeaders& headers,
+StreamedResponse stream_get(std::uint16_t port, std::string_view target, const HttpHeaders& headers,
                             const std::function<void(std::string_view piece)>& on_piece,
                             std::chrono::milliseconds timeout) {
   StreamedResponse response;
@@ -157,7 +155,8 @@ StreamedResponse stream_get(std::uint16_t port, std::string_view target,
   beast::flat_buffer buffer;
   http::response_parser<http::buffer_body> parser;
   parser.body_limit(std::numeric_limits<std::uint64_t>::max());
-  if (run_one(io, [&](auto handler) { http::async_read_header(stream, buffer, parser, handler); })) {
+  if (run_one(io,
+              [&](auto handler) { http::async_read_header(stream, buffer, parser, handler); })) {
     return response;
   }
   response.status = static_cast<int>(parser.get().result_int());
@@ -165,7 +164,8 @@ StreamedResponse stream_get(std::uint16_t port, std::string_view target,
     char piece[64 * 1024];
     parser.get().body().data = piece;
     parser.get().body().size = sizeof piece;
-    auto ec = run_one(io, [&](auto handler) { http::async_read(stream, buffer, parser, handler); });
+    auto ec =
+        run_one(io, [&](auto handler) { http::async_read_some(stream, buffer, parser, handler); });
     if (ec == http::error::need_buffer) {
       ec = {};
     }
@@ -211,8 +211,8 @@ EngineLock::EngineLock(const std::string& docker_socket, std::chrono::seconds ti
     if (std::chrono::steady_clock::now() >= deadline) {
       ::close(m_fd);
       m_fd = -1;
-      throw std::runtime_error(fmt::format("another agent test held {} for over {} s",
-                                           path.string(), timeout.count()));
+      throw std::runtime_error(
+          fmt::format("another agent test held {} for over {} s", path.string(), timeout.count()));
     }
     std::this_thread::sleep_for(100ms);
   }

@@ -74,8 +74,7 @@ struct StreamedResponse {
 // GET `target` on 127.0.0.1:`port` and read the body as it arrives, passing each piece to
 // `on_piece` (on this thread) as soon as it is read. Ends when the body ends or after
 // `timeout` in all; never throws for a cut or timed-out body (`complete` says which).
-StreamedResponse stream_get(std::uint16_t port, std::string_view target,
-                            const HttpHeaders& headers,
+StreamedResponse stream_get(std::uint16_t port, std::string_view target, const HttpHeaders& headers,
                             const std::function<void(std::string_view piece)>& on_piece,
                             std::chrono::milliseconds timeout);
 

@@ -108,6 +108,10 @@ public:
   // killing its container, which ends this call.
   Result<void> follow_logs(const std::string& id,
                            const std::function<bool(OutputStream, std::string_view)>& sink);
+  // The last `lines` lines of a container's output, without following. Docker 20.10's follow
+  // stream ends without the final line when it has no newline; this one includes it.
+  Result<void> tail_logs(const std::string& id, int lines,
+                         const std::function<bool(OutputStream, std::string_view)>& sink);
   // Waits for the container to stop; returns its exit code.
   Result<std::int64_t> wait_container(const std::string& id, std::chrono::seconds timeout);
   Result<void> kill_container(const std::string& id, const std::string& signal);
