@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-#include <thread>
 
 namespace cicd::master {
 namespace {
@@ -130,8 +129,7 @@ http::Reply get_console(const ApiDependencies& deps, const http::Request&,
     if (!follow) {
       return std::nullopt;
     }
-    std::this_thread::sleep_for(std::chrono::milliseconds(300));
-    return std::string(); // nothing new yet: asked again
+    return std::string(); // nothing new yet: the server asks again a little later
   });
 }
 

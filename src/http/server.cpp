@@ -191,6 +191,10 @@ struct Server::Impl {
         co_return !ec;
       }
       if (chunk->empty()) {
+        // Nothing new yet: wait here, not on the handler pool, so that followers of quiet
+        // runs hold no pool thread.
+        asio::steady_timer pause(io, std::chrono::milliseconds(300));
+        co_await pause.async_wait(k_use_tuple);
         continue;
       }
       auto body = beast::http::make_chunk(asio::buffer(*chunk));

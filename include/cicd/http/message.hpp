@@ -20,7 +20,8 @@ using Verb = boost::beast::http::verb;
 
 // What a handler answers: a whole response, or (when `next_chunk` is set) the response's
 // headers followed by a body streamed with chunked encoding. The server calls next_chunk on
-// its handler pool until it returns nullopt; it may block for a while waiting for data.
+// its handler pool until it returns nullopt; an empty string means "nothing yet", and the
+// server asks again after a short pause without holding a pool thread.
 struct Reply {
   Reply(Response r) : response(std::move(r)) {} // NOLINT: every Response is a Reply
   Reply(Response r, std::function<std::optional<std::string>()> next)
