@@ -16,13 +16,16 @@ AgentLoop::AgentLoop(queue::Queue& queue, store::Store& store, executor::RunExec
   }
 }
 
-AgentLoop::~AgentLoop() { stop_now(); }
+AgentLoop::~AgentLoop() {
+  stop_now();
+}
 
 void AgentLoop::start() {
   const auto& agent_id = m_executor.options().agent_id;
   m_executor.sweep_leftovers();
-  if (auto failed = m_store.fail_runs_of_agent(agent_id, "agent lost: it restarted while the run "
-                                                         "was going",
+  if (auto failed = m_store.fail_runs_of_agent(agent_id,
+                                               "agent lost: it restarted while the run "
+                                               "was going",
                                                now_unix_ms());
       failed && *failed > 0) {
     log::warn("{} run(s) were running when this agent stopped; they are marked errored", *failed);
@@ -103,8 +106,8 @@ bool AgentLoop::machine_busy() {
   std::uint64_t total = busy + idle + iowait;
   bool over = false;
   if (total > m_cpu_total) {
-    double share = 100.0 * static_cast<double>(busy - m_cpu_busy) /
-                   static_cast<double>(total - m_cpu_total);
+    double share =
+        100.0 * static_cast<double>(busy - m_cpu_busy) / static_cast<double>(total - m_cpu_total);
     over = m_cpu_total != 0 && share > m_options.cpu_threshold;
   }
   m_cpu_busy = busy;

@@ -17,8 +17,8 @@
 namespace cicd::agent {
 
 struct AgentOptions {
-  int slots = 0;                  // 0: one per core
-  double cpu_threshold = 80.0;    // take no new run while the machine's CPU use is above (%)
+  int slots = 0;               // 0: one per core
+  double cpu_threshold = 80.0; // take no new run while the machine's CPU use is above (%)
   std::vector<std::string> resource_classes = {"default"};
 };
 

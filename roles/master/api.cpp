@@ -55,8 +55,8 @@ http::Reply Api::handle(http::Request&& request) const {
   }
   if (target->segments.size() == 1 && target->segments[0] == "healthz") {
     if (request.method() != http::Verb::get && request.method() != http::Verb::head) {
-      auto response = http::problem_response(http::Status::method_not_allowed,
-                                             "/healthz answers GET only");
+      auto response =
+          http::problem_response(http::Status::method_not_allowed, "/healthz answers GET only");
       response.set(field::field::allow, "GET");
       return response;
     }
@@ -82,7 +82,7 @@ http::Reply Api::handle(http::Request&& request) const {
 }
 
 http::Reply Api::handle_authenticated(const http::Request& request,
-                                         const http::Target& target) const {
+                                      const http::Target& target) const {
   // Authentication comes before any other work, including routing.
   auto token = bearer_token(request);
   if (token.empty()) {
@@ -97,10 +97,10 @@ http::Reply Api::handle_authenticated(const http::Request& request,
   auto found = m_router.find(request.method(), target);
   if (found.route == nullptr) {
     if (!found.allowed_methods.empty()) {
-      auto response = http::problem_response(
-          http::Status::method_not_allowed,
-          fmt::format("{} is not allowed here; use {}", std::string_view(request.method_string()),
-                      found.allowed_methods));
+      auto response = http::problem_response(http::Status::method_not_allowed,
+                                             fmt::format("{} is not allowed here; use {}",
+                                                         std::string_view(request.method_string()),
+                                                         found.allowed_methods));
       response.set(field::field::allow, found.allowed_methods);
       return response;
     }

@@ -13,8 +13,8 @@
 
 namespace cicd::master {
 namespace {
-using boost::beast::http::field;
 using auth::Scope;
+using boost::beast::http::field;
 
 constexpr std::int64_t k_default_page = 50;
 constexpr std::int64_t k_max_page = 200;
@@ -118,8 +118,7 @@ http::Response list_jobs(const ApiDependencies& deps, const http::Request&,
   writer.EndArray();
   writer.Key("next");
   if (more) {
-    model::write_string(writer,
-                        fmt::format("/jobs?limit={}&after={}", limit, jobs.back().name));
+    model::write_string(writer, fmt::format("/jobs?limit={}&after={}", limit, jobs.back().name));
   } else {
     writer.Null();
   }
@@ -131,9 +130,12 @@ http::Response list_jobs(const ApiDependencies& deps, const http::Request&,
 
 void add_job_routes(http::Router& router, const ApiDependencies& deps) {
   router.add({http::Verb::get, "/jobs", static_cast<int>(Scope::read), with_deps(deps, list_jobs)});
-  router.add({http::Verb::put, "/jobs/{job}", static_cast<int>(Scope::admin), with_deps(deps, put_job)});
-  router.add({http::Verb::get, "/jobs/{job}", static_cast<int>(Scope::read), with_deps(deps, get_job)});
-  router.add({http::Verb::delete_, "/jobs/{job}", static_cast<int>(Scope::admin), with_deps(deps, delete_job)});
+  router.add(
+      {http::Verb::put, "/jobs/{job}", static_cast<int>(Scope::admin), with_deps(deps, put_job)});
+  router.add(
+      {http::Verb::get, "/jobs/{job}", static_cast<int>(Scope::read), with_deps(deps, get_job)});
+  router.add({http::Verb::delete_, "/jobs/{job}", static_cast<int>(Scope::admin),
+              with_deps(deps, delete_job)});
 }
 
 } // namespace cicd::master

@@ -60,7 +60,9 @@ std::optional<std::string> etag_header(const http::Request& request, boost::beas
   return value;
 }
 
-std::string quote_etag(const std::string& etag) { return "\"" + etag + "\""; }
+std::string quote_etag(const std::string& etag) {
+  return "\"" + etag + "\"";
+}
 
 http::Response run_response(http::Status status, const model::Run& run,
                             const http::Request& request) {

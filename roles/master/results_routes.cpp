@@ -9,7 +9,6 @@
 
 #include <fmt/format.h>
 
-
 namespace cicd::master {
 namespace {
 using auth::Scope;
@@ -17,8 +16,8 @@ using boost::beast::http::field;
 
 constexpr std::int64_t k_piece_bytes = 1024 * 1024;
 
-std::vector<store::ResultInfo> results_of(const ApiDependencies& deps, const http::RouteMatch& match,
-                                          model::Run& run) {
+std::vector<store::ResultInfo> results_of(const ApiDependencies& deps,
+                                          const http::RouteMatch& match, model::Run& run) {
   run = value_or_throw(deps.store.get_run(job_name(match), run_id(match)));
   return value_or_throw(deps.store.list_results(run.id));
 }
@@ -41,12 +40,14 @@ http::Response list_results(const ApiDependencies& deps, const http::Request&,
     writer.Key("size");
     writer.Int64(result.size);
     writer.Key("href");
-    model::write_string(writer, fmt::format("/jobs/{}/runs/{}/results/{}", run.job, run.id, result.name));
+    model::write_string(writer,
+                        fmt::format("/jobs/{}/runs/{}/results/{}", run.job, run.id, result.name));
     writer.EndObject();
   }
   writer.EndArray();
   writer.EndObject();
-  auto response = http::json_response(http::Status::ok, std::string(buffer.GetString(), buffer.GetSize()));
+  auto response =
+      http::json_response(http::Status::ok, std::string(buffer.GetString(), buffer.GetSize()));
   response.set(field::cache_control, "no-store");
   return response;
 }
@@ -69,14 +70,15 @@ http::Reply stream_stored(const ApiDependencies& deps, std::int64_t run_id, std:
   head.set(field::cache_control, "private, max-age=3600");
   auto offset = std::make_shared<std::int64_t>(0);
   auto& results = deps.results;
-  return http::Reply(std::move(head), [&results, run_id, name, offset]() -> std::optional<std::string> {
-    auto piece = read_piece(results, run_id, name, *offset);
-    if (piece.empty()) {
-      return std::nullopt;
-    }
-    *offset += static_cast<std::int64_t>(piece.size());
-    return piece;
-  });
+  return http::Reply(std::move(head),
+                     [&results, run_id, name, offset]() -> std::optional<std::string> {
+                       auto piece = read_piece(results, run_id, name, *offset);
+                       if (piece.empty()) {
+                         return std::nullopt;
+                       }
+                       *offset += static_cast<std::int64_t>(piece.size());
+                       return piece;
+                     });
 }
 
 http::Reply get_console(const ApiDependencies& deps, const http::Request&,
@@ -86,8 +88,8 @@ http::Reply get_console(const ApiDependencies& deps, const http::Request&,
   value_or_throw(deps.store.get_run(job, id));
   auto follow_text = match.target.param("follow");
   if (!follow_text.empty() && follow_text != "true" && follow_text != "false") {
-    throw ErrorException(make_error(ErrorCode::invalid_input, "'follow' must be true or false",
-                                    "follow"));
+    throw ErrorException(
+        make_error(ErrorCode::invalid_input, "'follow' must be true or false", "follow"));
   }
   bool follow = follow_text == "true";
   http::Response head(http::Status::ok, 11);
@@ -98,39 +100,40 @@ http::Reply get_console(const ApiDependencies& deps, const http::Request&,
   // console is in the result store and reading resumes there at the same offset.
   auto offset = std::make_shared<std::int64_t>(0);
   const auto* dependencies = &deps;
-  return http::Reply(std::move(head), [dependencies, job, id, follow, offset]() -> std::optional<std::string> {
-    auto& store = dependencies->store;
-    auto chunks = store.read_console(id, *offset, 8);
-    if (chunks && !chunks->empty()) {
-      std::string out;
-      for (const auto& chunk : *chunks) {
-        auto skip = std::max<std::int64_t>(0, *offset - chunk.byte_offset);
-        if (skip < static_cast<std::int64_t>(chunk.content.size())) {
-          out.append(chunk.content, static_cast<std::size_t>(skip));
+  return http::Reply(
+      std::move(head), [dependencies, job, id, follow, offset]() -> std::optional<std::string> {
+        auto& store = dependencies->store;
+        auto chunks = store.read_console(id, *offset, 8);
+        if (chunks && !chunks->empty()) {
+          std::string out;
+          for (const auto& chunk : *chunks) {
+            auto skip = std::max<std::int64_t>(0, *offset - chunk.byte_offset);
+            if (skip < static_cast<std::int64_t>(chunk.content.size())) {
+              out.append(chunk.content, static_cast<std::size_t>(skip));
+            }
+          }
+          *offset += static_cast<std::int64_t>(out.size());
+          if (!out.empty()) {
+            return out;
+          }
         }
-      }
-      *offset += static_cast<std::int64_t>(out.size());
-      if (!out.empty()) {
-        return out;
-      }
-    }
-    auto run = store.get_run(job, id);
-    if (!run) {
-      return std::nullopt;
-    }
-    if (model::is_terminal(run->status)) {
-      auto piece = read_piece(dependencies->results, id, "console", *offset);
-      if (piece.empty()) {
-        return std::nullopt;
-      }
-      *offset += static_cast<std::int64_t>(piece.size());
-      return piece;
-    }
-    if (!follow) {
-      return std::nullopt;
-    }
-    return std::string(); // nothing new yet: the server asks again a little later
-  });
+        auto run = store.get_run(job, id);
+        if (!run) {
+          return std::nullopt;
+        }
+        if (model::is_terminal(run->status)) {
+          auto piece = read_piece(dependencies->results, id, "console", *offset);
+          if (piece.empty()) {
+            return std::nullopt;
+          }
+          *offset += static_cast<std::int64_t>(piece.size());
+          return piece;
+        }
+        if (!follow) {
+          return std::nullopt;
+        }
+        return std::string(); // nothing new yet: the server asks again a little later
+      });
 }
 
 http::Reply get_result(const ApiDependencies& deps, const http::Request&,
@@ -141,17 +144,18 @@ http::Reply get_result(const ApiDependencies& deps, const http::Request&,
       return stream_stored(deps, run.id, name, result.content_type);
     }
   }
-  throw ErrorException(make_error(ErrorCode::not_found,
-                                  fmt::format("run {} has no result named '{}' (GET …/results "
-                                              "lists them)",
-                                              run.id, name)));
+  throw ErrorException(
+      make_error(ErrorCode::not_found, fmt::format("run {} has no result named '{}' (GET …/results "
+                                                   "lists them)",
+                                                   run.id, name)));
 }
 
 } // namespace
 
 void add_result_routes(http::Router& router, const ApiDependencies& deps) {
   auto read = static_cast<int>(Scope::read);
-  router.add({http::Verb::get, "/jobs/{job}/runs/{id}/results", read, with_deps(deps, list_results)});
+  router.add(
+      {http::Verb::get, "/jobs/{job}/runs/{id}/results", read, with_deps(deps, list_results)});
   router.add({http::Verb::get, "/jobs/{job}/runs/{id}/results/console", read,
               with_deps(deps, get_console)});
   router.add({http::Verb::get, "/jobs/{job}/runs/{id}/results/{name}", read,

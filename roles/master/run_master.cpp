@@ -26,8 +26,8 @@ void pin_secrets_key(store::Store& store, const crypto::SecretBox& box, const st
   }
   if (*pinned != box.fingerprint()) {
     throw Fatal("the secrets key " + file +
-                " is not the one this database's secrets were stored with (fingerprint " +
-                *pinned + "): point --secrets-key at the original key file");
+                " is not the one this database's secrets were stored with (fingerprint " + *pinned +
+                "): point --secrets-key at the original key file");
   }
 }
 
@@ -49,9 +49,8 @@ void serve_api(const config::ServiceOptions& options, Services& services,
   http::ServerOptions server_options;
   server_options.host = listen.host;
   server_options.port = listen.port;
-  http::Server server(server_options, [&api](http::Request&& request) {
-    return api.handle(std::move(request));
-  });
+  http::Server server(server_options,
+                      [&api](http::Request&& request) { return api.handle(std::move(request)); });
   log::info("serving the API on http://{}:{}", listen.host, server.port());
   on_listening(server.port());
   server.run();

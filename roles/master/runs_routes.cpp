@@ -40,15 +40,16 @@ http::Response start_run(const ApiDependencies& deps, store::NewRun run,
                          const http::Request& request) {
   auto created = value_or_throw(deps.store.create_run(run, now_unix_ms()));
   if (!created.replayed) {
-    auto published = deps.queue.publish(
-        queue::RunMessage{created.run.id, created.run.job, run.resource_class});
+    auto published =
+        deps.queue.publish(queue::RunMessage{created.run.id, created.run.job, run.resource_class});
     if (!published) {
       log::warn("run {} stays queued until the sweeper republishes it: {}", created.run.id,
                 published.error().message);
     }
   }
   auto response = run_response(http::Status::created, created.run, request);
-  response.set(field::location, "/jobs/" + created.run.job + "/runs/" + std::to_string(created.run.id));
+  response.set(field::location,
+               "/jobs/" + created.run.job + "/runs/" + std::to_string(created.run.id));
   if (created.replayed) {
     response.set("Idempotent-Replayed", "true");
   }
@@ -119,13 +120,12 @@ http::Response rerun(const ApiDependencies& deps, const http::Request& request,
   parameters.Parse(previous.parameters_json.data(), previous.parameters_json.size());
   auto resolved = model::resolve_parameters(definition.parameters, &parameters);
   if (!resolved) {
-    throw ErrorException(make_error(ErrorCode::conflict,
-                                    "the job's parameters changed since run " +
-                                        std::to_string(previous.id) +
-                                        " and its values no longer fit: " +
-                                        resolved.error().message +
-                                        "; trigger a new run with parameters instead",
-                                    resolved.error().field));
+    throw ErrorException(
+        make_error(ErrorCode::conflict,
+                   "the job's parameters changed since run " + std::to_string(previous.id) +
+                       " and its values no longer fit: " + resolved.error().message +
+                       "; trigger a new run with parameters instead",
+                   resolved.error().field));
   }
   store::NewRun run;
   run.job = job;
@@ -202,7 +202,8 @@ void add_run_routes(http::Router& router, const ApiDependencies& deps) {
   router.add({http::Verb::post, "/jobs/{job}/runs", trigger, with_deps(deps, trigger_run)});
   router.add({http::Verb::get, "/jobs/{job}/runs", read, with_deps(deps, list_runs)});
   router.add({http::Verb::get, "/jobs/{job}/runs/{id}", read, with_deps(deps, get_run)});
-  router.add({http::Verb::post, "/jobs/{job}/runs/{id}/abort", trigger, with_deps(deps, abort_run)});
+  router.add(
+      {http::Verb::post, "/jobs/{job}/runs/{id}/abort", trigger, with_deps(deps, abort_run)});
   router.add({http::Verb::post, "/jobs/{job}/runs/{id}/rerun", trigger, with_deps(deps, rerun)});
 }
 

@@ -84,7 +84,8 @@ void add_secret_routes(http::Router& router, const ApiDependencies& deps) {
   router.add({http::Verb::get, "/jobs/{job}/secrets", static_cast<int>(Scope::read),
               with_deps(deps, list_secrets)});
   router.add({http::Verb::put, "/jobs/{job}/secrets/{key}", admin, with_deps(deps, put_secret)});
-  router.add({http::Verb::delete_, "/jobs/{job}/secrets/{key}", admin, with_deps(deps, delete_secret)});
+  router.add(
+      {http::Verb::delete_, "/jobs/{job}/secrets/{key}", admin, with_deps(deps, delete_secret)});
 }
 
 } // namespace cicd::master

@@ -22,7 +22,8 @@ http::Response settings_response(const ApiDependencies& deps) {
   return http::json_response(http::Status::ok, std::string(buffer.GetString(), buffer.GetSize()));
 }
 
-http::Response get_settings(const ApiDependencies& deps, const http::Request&, const http::RouteMatch&) {
+http::Response get_settings(const ApiDependencies& deps, const http::Request&,
+                            const http::RouteMatch&) {
   return settings_response(deps);
 }
 
@@ -46,8 +47,10 @@ http::Response put_settings(const ApiDependencies& deps, const http::Request& re
 } // namespace
 
 void add_settings_routes(http::Router& router, const ApiDependencies& deps) {
-  router.add({http::Verb::get, "/settings", static_cast<int>(Scope::read), with_deps(deps, get_settings)});
-  router.add({http::Verb::put, "/settings", static_cast<int>(Scope::admin), with_deps(deps, put_settings)});
+  router.add(
+      {http::Verb::get, "/settings", static_cast<int>(Scope::read), with_deps(deps, get_settings)});
+  router.add({http::Verb::put, "/settings", static_cast<int>(Scope::admin),
+              with_deps(deps, put_settings)});
 }
 
 } // namespace cicd::master

@@ -11,8 +11,10 @@ namespace po = boost::program_options;
 
 int create_token(const std::string& role, int argc, const char* const* argv) {
   if (argc < 2 || std::string_view(argv[1]) != "create") {
-    throw Fatal("usage: cicd " + role + " token create --sub NAME --scope read|trigger|admin "
-                "[--ttl 30d]", 2);
+    throw Fatal("usage: cicd " + role +
+                    " token create --sub NAME --scope read|trigger|admin "
+                    "[--ttl 30d]",
+                2);
   }
   config::ServiceOptions options;
   std::string subject;
@@ -20,13 +22,14 @@ int create_token(const std::string& role, int argc, const char* const* argv) {
   std::string ttl_text = "30d";
   po::options_description description("Token");
   config::add_service_options(description, options);
-  description.add_options()
-      ("sub", po::value(&subject)->required(), "who the token is for (a person or a system)")
-      ("scope", po::value(&scope_text)->required(), "read, trigger or admin")
-      ("ttl", po::value(&ttl_text)->default_value(ttl_text), "lifetime, like 12h or 30d");
+  description.add_options()("sub", po::value(&subject)->required(),
+                            "who the token is for (a person or a system)")(
+      "scope", po::value(&scope_text)->required(), "read, trigger or admin")(
+      "ttl", po::value(&ttl_text)->default_value(ttl_text), "lifetime, like 12h or 30d");
   auto vm = config::parse_options(role, argc - 1, argv + 1, description,
-                                  "Usage: cicd " + role + " token create --sub NAME --scope "
-                                  "read|trigger|admin [--ttl 30d]\n\nPrints a new API token.");
+                                  "Usage: cicd " + role +
+                                      " token create --sub NAME --scope "
+                                      "read|trigger|admin [--ttl 30d]\n\nPrints a new API token.");
   if (vm.empty()) {
     return 0;
   }

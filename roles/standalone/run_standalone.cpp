@@ -47,13 +47,12 @@ int run_standalone(int argc, const char* const* argv) {
   int grace_seconds = 10;
   po::options_description description("Standalone");
   config::add_service_options(description, options);
-  description.add_options()
-      ("slots", po::value(&agent_options.slots)->default_value(0),
-       "runs at once (0: one per core)")
-      ("cpu-threshold", po::value(&agent_options.cpu_threshold)->default_value(80.0),
-       "take no new run while the machine's CPU use is above this percentage")
-      ("grace", po::value(&grace_seconds)->default_value(grace_seconds),
-       "seconds between SIGTERM and SIGKILL when a run is stopped");
+  description.add_options()("slots", po::value(&agent_options.slots)->default_value(0),
+                            "runs at once (0: one per core)")(
+      "cpu-threshold", po::value(&agent_options.cpu_threshold)->default_value(80.0),
+      "take no new run while the machine's CPU use is above this percentage")(
+      "grace", po::value(&grace_seconds)->default_value(grace_seconds),
+      "seconds between SIGTERM and SIGKILL when a run is stopped");
   auto vm = config::parse_options("standalone", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;

@@ -11,18 +11,17 @@ namespace cicd::config {
 namespace po = boost::program_options;
 
 void add_service_options(po::options_description& description, ServiceOptions& target) {
-  description.add_options()
-      ("listen", po::value(&target.listen)->default_value(target.listen),
-       "address and port to serve on, HOST:PORT")
-      ("data-dir", po::value(&target.data_dir)->default_value(target.data_dir),
-       "where the SQLite file, the keys and (standalone) the results live")
-      ("db", po::value(&target.db), "database URL: sqlite:///path/cicd.db or postgresql://…")
-      ("queue", po::value(&target.queue), "queue URL: inproc: or amqp://…")
-      ("results", po::value(&target.results), "result store URL: file:///dir or s3://…")
-      ("jwt-key", po::value(&target.jwt_key),
-       "key file for API tokens: an HS256 secret, or a PEM key (RS256/ES256)")
-      ("secrets-key", po::value(&target.secrets_key),
-       "key file (64 hex digits) encrypting job secrets at rest");
+  description.add_options()("listen", po::value(&target.listen)->default_value(target.listen),
+                            "address and port to serve on, HOST:PORT")(
+      "data-dir", po::value(&target.data_dir)->default_value(target.data_dir),
+      "where the SQLite file, the keys and (standalone) the results live")(
+      "db", po::value(&target.db), "database URL: sqlite:///path/cicd.db or postgresql://…")(
+      "queue", po::value(&target.queue), "queue URL: inproc: or amqp://…")(
+      "results", po::value(&target.results), "result store URL: file:///dir or s3://…")(
+      "jwt-key", po::value(&target.jwt_key),
+      "key file for API tokens: an HS256 secret, or a PEM key (RS256/ES256)")(
+      "secrets-key", po::value(&target.secrets_key),
+      "key file (64 hex digits) encrypting job secrets at rest");
 }
 
 po::variables_map parse_options(const std::string& role, int argc, const char* const* argv,

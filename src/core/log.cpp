@@ -17,7 +17,9 @@ constexpr std::string_view k_level_names[] = {"debug", "info", "warn", "error"};
 
 } // namespace
 
-void set_min_level(Level level) { g_min_level = level; }
+void set_min_level(Level level) {
+  g_min_level = level;
+}
 
 void write(Level level, std::string_view message) {
   if (level < g_min_level.load()) {

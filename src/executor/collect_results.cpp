@@ -14,7 +14,8 @@ namespace {
 
 // Writes the tar's first entry to `out` when it is a regular file. Links, devices, folders
 // and further entries are refused: nothing from the container decides where anything goes.
-Result<void> extract_single_file(const std::filesystem::path& tar, const std::filesystem::path& out) {
+Result<void> extract_single_file(const std::filesystem::path& tar,
+                                 const std::filesystem::path& out) {
   std::unique_ptr<archive, decltype(&archive_read_free)> reader(archive_read_new(),
                                                                 archive_read_free);
   archive_read_support_format_tar(reader.get());
@@ -56,21 +57,19 @@ Result<void> collect_results(docker::Client& docker, const std::string& containe
     if (file == nullptr) {
       return make_error(ErrorCode::unavailable, "cannot write " + tar.string());
     }
-    auto copied = docker.get_archive(container, spec.workdir + "/" + result.path,
-                                     [&](std::string_view chunk) {
-                                       return std::fwrite(chunk.data(), 1, chunk.size(), file) ==
-                                              chunk.size();
-                                     });
+    auto copied = docker.get_archive(
+        container, spec.workdir + "/" + result.path, [&](std::string_view chunk) {
+          return std::fwrite(chunk.data(), 1, chunk.size(), file) == chunk.size();
+        });
     std::fclose(file);
     if (!copied) {
       if (copied.error().code == ErrorCode::not_found) {
-        console.note(fmt::format("result '{}': {} was not found in {}", name, result.path,
-                                 spec.workdir));
+        console.note(
+            fmt::format("result '{}': {} was not found in {}", name, result.path, spec.workdir));
         continue;
       }
-      return make_error(copied.error().code,
-                        fmt::format("result '{}' could not be copied out: {}", name,
-                                    copied.error().message));
+      return make_error(copied.error().code, fmt::format("result '{}' could not be copied out: {}",
+                                                         name, copied.error().message));
     }
     auto stored_path = tar;
     std::string content_type = "application/x-tar";

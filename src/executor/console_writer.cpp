@@ -10,8 +10,8 @@ ConsoleWriter::ConsoleWriter(store::Store& store, std::int64_t run_id, std::stri
       m_masker(std::move(masker)) {
   m_file = std::fopen(file.c_str(), "wb");
   if (m_file == nullptr) {
-    throw ErrorException(make_error(ErrorCode::unavailable,
-                                    "cannot write the console file " + file.string()));
+    throw ErrorException(
+        make_error(ErrorCode::unavailable, "cannot write the console file " + file.string()));
   }
 }
 

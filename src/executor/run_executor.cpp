@@ -72,7 +72,8 @@ void RunExecutor::sweep_leftovers() {
   }
 }
 
-Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, CancelSignal& cancel) {
+Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
+                             CancelSignal& cancel) {
   TempDir temp{m_options.work_dir / fmt::format("run-{}", run.id)};
   fs::create_directories(temp.path);
   // Masking needs the secret values before the first byte of output; they are loaded here,
@@ -169,8 +170,8 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
         }
         if (std::chrono::steady_clock::now() >= next_renewal) {
           next_renewal = std::chrono::steady_clock::now() + m_options.heartbeat;
-          auto renewed = m_store.renew_lease(
-              run.id, lease, now_unix_ms() + m_options.lease_length.count() * 1000);
+          auto renewed = m_store.renew_lease(run.id, lease,
+                                             now_unix_ms() + m_options.lease_length.count() * 1000);
           if (renewed && renewed->abort_requested) {
             cancel.fire({RunStatus::aborted, renewed->abort_reason});
           } else if (!renewed && renewed.error().code == ErrorCode::conflict) {
@@ -201,8 +202,8 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     auto labels = run_labels(run, m_options.agent_id);
     // The agent id keeps two agents on one engine (each with its own database) apart.
     auto network = fmt::format("cicd-run-{}-{}", run.id, m_options.agent_id);
-    resources.set_network(or_errored(m_docker.create_network(network, labels),
-                                     "creating the run's network"));
+    resources.set_network(
+        or_errored(m_docker.create_network(network, labels), "creating the run's network"));
     or_errored(start_sidecars(m_docker, run, spec, network, m_options, resources, console, cancel,
                               sidecars));
     if (cancel.reason()) {
@@ -238,10 +239,10 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
       }
       return true;
     });
-    auto exit_code = or_errored(m_docker.wait_container(id, std::chrono::seconds(60)),
-                                followed ? "waiting for the job container"
-                                         : "reading the job's output (" +
-                                               followed.error().message + ")");
+    auto exit_code =
+        or_errored(m_docker.wait_container(id, std::chrono::seconds(60)),
+                   followed ? "waiting for the job container"
+                            : "reading the job's output (" + followed.error().message + ")");
     // Docker 20.10 ends the follow stream without a final line that has no newline.
     m_docker.tail_logs(id, 1, [&](docker::OutputStream, std::string_view line) {
       if (!line.empty() && line.back() != '\n' && !std::string_view(last_bytes).ends_with(line)) {
@@ -266,8 +267,8 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
         outcome.reason = "the job ran out of memory and was killed";
       }
     }
-    if (auto collected = collect_results(m_docker, id, spec, m_store, m_results, run, lease,
-                                         temp.path, console);
+    if (auto collected =
+            collect_results(m_docker, id, spec, m_store, m_results, run, lease, temp.path, console);
         !collected) {
       throw Errored{collected.error().message};
     }
@@ -285,8 +286,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
   if (outcome.status == RunStatus::errored && !outcome.reason.empty()) {
     console.note(outcome.reason);
   }
-  store_sidecar_logs(m_docker, sidecars, m_store, m_results, run, lease, temp.path,
-                     secret_values);
+  store_sidecar_logs(m_docker, sidecars, m_store, m_results, run, lease, temp.path, secret_values);
   console.close();
   lease_lost = console.lease_lost();
   resources.cleanup();
@@ -296,9 +296,9 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     console_stored = static_cast<bool>(m_store.record_result(
         run.id, lease, {"console", "text/plain; charset=utf-8", *size}, now_unix_ms()));
   } else if (outcome.status == RunStatus::succeeded) {
-    outcome = Outcome{RunStatus::errored, outcome.exit_code,
-                      "result upload failed: the console could not be stored: " +
-                          size.error().message};
+    outcome =
+        Outcome{RunStatus::errored, outcome.exit_code,
+                "result upload failed: the console could not be stored: " + size.error().message};
   }
   heartbeat_done = true;
   if (watcher.joinable()) {

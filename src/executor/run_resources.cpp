@@ -38,9 +38,9 @@ Result<void> ensure_image(docker::Client& docker, const std::string& image,
   console.note("pulling image " + image);
   auto pulled = docker.pull_image(image, pull_timeout);
   if (!pulled) {
-    return make_error(pulled.error().code,
-                      "image '" + image + "' is not on this agent and could not be pulled: " +
-                          pulled.error().message);
+    return make_error(pulled.error().code, "image '" + image +
+                                               "' is not on this agent and could not be pulled: " +
+                                               pulled.error().message);
   }
   return {};
 }

@@ -58,9 +58,8 @@ Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
 // Stores each sidecar's output, secrets masked, as the result "services/<name>.log". The
 // sidecars are stopped first so that their logs end.
 void store_sidecar_logs(docker::Client& docker, const std::vector<Sidecar>& sidecars,
-                        store::Store& store, results::ResultStore& results,
-                        const model::Run& run, const std::string& lease,
-                        const std::filesystem::path& work_dir,
+                        store::Store& store, results::ResultStore& results, const model::Run& run,
+                        const std::string& lease, const std::filesystem::path& work_dir,
                         const std::vector<std::string>& secret_values);
 
 // The job container's environment: the spec's env, the parameters, the secrets and the run's

@@ -37,7 +37,9 @@ std::string SecretMasker::feed(std::string_view bytes) {
   return mask_up_to(m_pending.size() - keep);
 }
 
-std::string SecretMasker::finish() { return mask_up_to(m_pending.size()); }
+std::string SecretMasker::finish() {
+  return mask_up_to(m_pending.size());
+}
 
 // Emits m_pending[0, safe_end) with every value masked. A match may start before safe_end and
 // run past it; it is then masked whole and the emitted part grows to its end.

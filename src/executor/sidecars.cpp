@@ -82,8 +82,9 @@ Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
     const auto* image = std::get_if<std::string>(&service.image);
     if (image == nullptr) {
       return make_error(ErrorCode::unprocessable,
-                        "service '" + name + "' builds its image from a Dockerfile, which needs "
-                        "a repository: only git jobs can do that");
+                        "service '" + name +
+                            "' builds its image from a Dockerfile, which needs "
+                            "a repository: only git jobs can do that");
     }
     if (auto ensured = ensure_image(docker, *image, options.pull_timeout, console); !ensured) {
       return make_error(ensured.error().code, "service '" + name + "': " + ensured.error().message);
@@ -137,7 +138,9 @@ void store_sidecar_logs(docker::Client& docker, const std::vector<Sidecar>& side
       continue;
     }
     SecretMasker masker(secret_values);
-    auto write = [file](const std::string& text) { std::fwrite(text.data(), 1, text.size(), file); };
+    auto write = [file](const std::string& text) {
+      std::fwrite(text.data(), 1, text.size(), file);
+    };
     docker.follow_logs(sidecar.container_id, [&](docker::OutputStream, std::string_view bytes) {
       write(masker.feed(bytes));
       return true;

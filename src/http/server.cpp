@@ -12,13 +12,13 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/thread_pool.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/empty_body.hpp>
 #include <boost/beast/http/read.hpp>
-#include <boost/beast/http/chunk_encode.hpp>
 #include <boost/beast/http/write.hpp>
-#include <boost/asio/write.hpp>
 
 #include <sys/resource.h>
 
@@ -41,12 +41,14 @@ template <class T>
 asio::awaitable<T> run_on_pool(asio::thread_pool& pool, const std::function<T()>& work) {
   auto executor = co_await asio::this_coro::executor;
   auto initiation = [&pool, executor](auto completion, std::function<T()> task) {
-    asio::post(pool, [executor, completion = std::move(completion), task = std::move(task)]() mutable {
-      auto value = task();
-      asio::post(executor, [completion = std::move(completion), value = std::move(value)]() mutable {
-        std::move(completion)(std::move(value));
-      });
-    });
+    asio::post(
+        pool, [executor, completion = std::move(completion), task = std::move(task)]() mutable {
+          auto value = task();
+          asio::post(executor,
+                     [completion = std::move(completion), value = std::move(value)]() mutable {
+                       std::move(completion)(std::move(value));
+                     });
+        });
   };
   std::function<T()> task = work;
   T result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
@@ -175,7 +177,8 @@ struct Server::Impl {
     head.chunked(true);
     beast::http::response_serializer<beast::http::empty_body> serializer(head);
     stream.expires_after(options.write_timeout);
-    auto [head_ec, head_bytes] = co_await beast::http::async_write_header(stream, serializer, k_use_tuple);
+    auto [head_ec, head_bytes] =
+        co_await beast::http::async_write_header(stream, serializer, k_use_tuple);
     (void)head_bytes;
     if (head_ec) {
       co_return false;
@@ -252,7 +255,9 @@ Server::~Server() {
   m_impl->pool.join();
 }
 
-std::uint16_t Server::port() const { return m_impl->acceptor.local_endpoint().port(); }
+std::uint16_t Server::port() const {
+  return m_impl->acceptor.local_endpoint().port();
+}
 
 void Server::run() {
   auto& impl = *m_impl;

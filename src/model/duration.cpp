@@ -10,7 +10,8 @@ Result<std::chrono::seconds> parse_duration(std::string_view text, std::string_v
     return make_error(ErrorCode::invalid_input,
                       "'" + std::string(text.substr(0, 32)) +
                           "' is not a duration: write it like \"90s\", \"30m\", \"1h30m\" or "
-                          "\"2d\" (at most " + std::to_string(max.count() / 86400) + " days)",
+                          "\"2d\" (at most " +
+                          std::to_string(max.count() / 86400) + " days)",
                       std::string(field));
   };
   constexpr std::string_view k_units = "dhms";

@@ -116,8 +116,7 @@ std::string read_repo_url(const rapidjson::Value& value, const std::string& fiel
   auto scheme_end = url.find("://");
   if (scheme_end != std::string::npos) {
     auto authority = url.substr(scheme_end + 3, url.find('/', scheme_end + 3) - scheme_end - 3);
-    if (authority.find('@') != std::string::npos &&
-        authority.find(':') < authority.find('@')) {
+    if (authority.find('@') != std::string::npos && authority.find(':') < authority.find('@')) {
       throw_field_error(field, "contains a password: remove it and store the credential as a "
                                "job secret instead");
     }
@@ -134,8 +133,8 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
   auto type = read_string(*type_value, "type");
   if (type == "git") {
     reject_isolation_escapes(object, "");
-    std::initializer_list<std::string_view> known = {"name", "type", "description", "parameters",
-                                                     "repoUrl", "configPath", "entry"};
+    std::initializer_list<std::string_view> known = {
+        "name", "type", "description", "parameters", "repoUrl", "configPath", "entry"};
     reject_unknown_members(object, known, "");
     GitSource git;
     auto* url = find_member(object, "repoUrl");
@@ -162,9 +161,10 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     job.source = git;
   } else if (type == "freestyle") {
     reject_isolation_escapes(object, "");
-    reject_unknown_members(object, {"name", "type", "description", "parameters", "image", "script",
-                                    "workdir", "user", "env", "services", "secrets", "timeout",
-                                    "resourceClass", "results"},
+    reject_unknown_members(object,
+                           {"name", "type", "description", "parameters", "image", "script",
+                            "workdir", "user", "env", "services", "secrets", "timeout",
+                            "resourceClass", "results"},
                            "");
     job.source = read_run_spec(object, "");
   } else {
@@ -191,7 +191,9 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
 
 } // namespace
 
-std::string_view to_string(JobType type) { return type == JobType::git ? "git" : "freestyle"; }
+std::string_view to_string(JobType type) {
+  return type == JobType::git ? "git" : "freestyle";
+}
 
 Result<JobDefinition> parse_job_definition(std::string_view json) {
   auto document = parse_json_object(json);
@@ -272,9 +274,9 @@ Result<std::string> resolve_parameters(const std::vector<ParameterDef>& definiti
             names += (names.empty() ? "" : ", ") + d.name;
           }
           throw_field_error(field_path("parameters", name),
-                            names.empty() ? "is not a parameter of this job (it has none)"
-                                          : "is not a parameter of this job (it has: " + names +
-                                                ")");
+                            names.empty()
+                                ? "is not a parameter of this job (it has none)"
+                                : "is not a parameter of this job (it has: " + names + ")");
         }
       }
     }

@@ -90,8 +90,9 @@ Result<rapidjson::Document> parse_json_object(std::string_view text) {
                       fmt::format("the body is not valid JSON: a NUL byte (at byte {})", nul));
   }
   if (!nesting_within_limit(text)) {
-    return make_error(ErrorCode::invalid_input,
-                      fmt::format("the JSON body is nested deeper than {} levels", k_max_json_depth));
+    return make_error(
+        ErrorCode::invalid_input,
+        fmt::format("the JSON body is nested deeper than {} levels", k_max_json_depth));
   }
   rapidjson::Document document;
   document.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag>(
@@ -119,7 +120,8 @@ void throw_field_error(const std::string& field, const std::string& message) {
 }
 
 void reject_unknown_members(const rapidjson::Value& object,
-                            std::initializer_list<std::string_view> known, const std::string& path) {
+                            std::initializer_list<std::string_view> known,
+                            const std::string& path) {
   for (const auto& member : object.GetObject()) {
     std::string_view key(member.name.GetString(), member.name.GetStringLength());
     bool is_known = false;
@@ -132,8 +134,8 @@ void reject_unknown_members(const rapidjson::Value& object,
         allowed += allowed.empty() ? "" : ", ";
         allowed += k;
       }
-      throw_field_error(field_path(path, key), "is not a known field (expected one of: " +
-                                                   allowed + ")");
+      throw_field_error(field_path(path, key),
+                        "is not a known field (expected one of: " + allowed + ")");
     }
   }
 }

@@ -7,9 +7,15 @@
 namespace cicd::model {
 namespace {
 
-bool is_lower_alnum(char c) { return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'); }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_lower_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+}
+bool is_alpha(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
+}
+bool is_digit(char c) {
+  return c >= '0' && c <= '9';
+}
 
 Error name_error(std::string_view field, std::string message) {
   return make_error(ErrorCode::invalid_input, std::move(message), std::string(field));
@@ -33,7 +39,8 @@ Result<void> check_job_name(std::string_view name, std::string_view field) {
 }
 
 Result<void> check_env_name(std::string_view name, std::string_view field) {
-  bool ok = !name.empty() && name.size() <= 128 && (is_alpha(name.front()) || name.front() == '_') &&
+  bool ok = !name.empty() && name.size() <= 128 &&
+            (is_alpha(name.front()) || name.front() == '_') &&
             std::all_of(name.begin(), name.end(),
                         [](char c) { return is_alpha(c) || is_digit(c) || c == '_'; });
   if (!ok) {
@@ -67,8 +74,8 @@ Result<void> check_branch_name(std::string_view name, std::string_view field) {
     return fail("it may not start with '-' or '/', nor end with '/' or '.'");
   }
   if (name.find("..") != name.npos || name.find("//") != name.npos ||
-      name.find("@{") != name.npos || name == "@" || name.ends_with(".lock") || name.find(".lock/") != name.npos ||
-      name.find("/.") != name.npos || name.front() == '.') {
+      name.find("@{") != name.npos || name == "@" || name.ends_with(".lock") ||
+      name.find(".lock/") != name.npos || name.find("/.") != name.npos || name.front() == '.') {
     return fail("it may not contain '..', '//', '@{', a component starting with '.', or end "
                 "with '.lock'");
   }

@@ -10,8 +10,8 @@ namespace {
 
 // Keys that would weaken isolation: refused with the reason rather than as merely unknown.
 constexpr std::string_view k_forbidden_keys[] = {
-    "privileged", "volumes", "mounts", "binds", "devices", "capAdd", "cap_add",
-    "capabilities", "network", "networkMode", "network_mode", "hostNetwork", "pid", "ipc"};
+    "privileged",   "volumes", "mounts",      "binds",        "devices",     "capAdd", "cap_add",
+    "capabilities", "network", "networkMode", "network_mode", "hostNetwork", "pid",    "ipc"};
 
 } // namespace
 
@@ -34,7 +34,8 @@ void check(Result<void> result) {
   }
 }
 
-std::map<std::string, std::string> read_env(const rapidjson::Value& value, const std::string& field) {
+std::map<std::string, std::string> read_env(const rapidjson::Value& value,
+                                            const std::string& field) {
   std::map<std::string, std::string> env;
   for (const auto& member : read_object(value, field).GetObject()) {
     std::string name(member.name.GetString(), member.name.GetStringLength());
@@ -72,9 +73,10 @@ std::string read_relative_path(const rapidjson::Value& value, const std::string&
 ImageSource read_image(const rapidjson::Value& value, const std::string& field) {
   if (value.IsString()) {
     std::string name = read_string(value, field);
-    bool bad = name.empty() || name.size() > 255 || std::any_of(name.begin(), name.end(), [](char c) {
-                 return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
-               });
+    bool bad =
+        name.empty() || name.size() > 255 || std::any_of(name.begin(), name.end(), [](char c) {
+          return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+        });
     if (bad) {
       throw_field_error(field, "must be an image name such as \"debian:12\" (no spaces, at most "
                                "255 characters)");

@@ -37,8 +37,7 @@ Result<RunMessage> decode(std::string_view payload) {
     auto* job = model::find_member(object, "job");
     auto* resource_class = model::find_member(object, "resourceClass");
     if (id == nullptr || job == nullptr || resource_class == nullptr) {
-      return make_error(ErrorCode::invalid_input,
-                        "run message lacks runId, job or resourceClass");
+      return make_error(ErrorCode::invalid_input, "run message lacks runId, job or resourceClass");
     }
     message.run_id = model::read_integer(*id, "runId");
     message.job = model::read_string(*job, "job");

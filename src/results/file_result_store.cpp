@@ -44,8 +44,8 @@ public:
     std::error_code ec;
     fs::create_directories(m_root / "runs", ec);
     if (ec) {
-      throw Fatal(fmt::format("cannot create the results directory {}: {}", m_root.string(),
-                              ec.message()));
+      throw Fatal(
+          fmt::format("cannot create the results directory {}: {}", m_root.string(), ec.message()));
     }
   }
 
@@ -67,9 +67,8 @@ public:
     }
     if (ec) {
       fs::remove(temp, ec);
-      return make_error(ErrorCode::unavailable,
-                        fmt::format("cannot store result {} of run {}: {}", name, run_id,
-                                    ec.message()));
+      return make_error(ErrorCode::unavailable, fmt::format("cannot store result {} of run {}: {}",
+                                                            name, run_id, ec.message()));
     }
     return static_cast<std::int64_t>(fs::file_size(target, ec));
   }

@@ -5,7 +5,6 @@
 
 #include <fmt/format.h>
 
-
 namespace cicd::store {
 
 std::unique_ptr<Store> open_store(const std::string& url) {

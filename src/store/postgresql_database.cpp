@@ -153,7 +153,8 @@ private:
     const char* values[] = {m_url.c_str(), "5", "-c statement_timeout=30000", "cicd", nullptr};
     PGconn* conn = PQconnectdbParams(keys, values, 1);
     // Notices ("relation already exists, skipping") are not errors: keep them off stderr.
-    PQsetNoticeProcessor(conn, [](void*, const char*) {}, nullptr);
+    PQsetNoticeProcessor(
+        conn, [](void*, const char*) {}, nullptr);
     return conn;
   }
 
@@ -162,8 +163,8 @@ private:
     bool ready = m_available.wait_for(lock, std::chrono::seconds(10),
                                       [&] { return !m_idle.empty() || m_open < m_capacity; });
     if (!ready) {
-      throw ErrorException(make_error(ErrorCode::unavailable,
-                                      "every PostgreSQL connection stayed busy for 10 s"));
+      throw ErrorException(
+          make_error(ErrorCode::unavailable, "every PostgreSQL connection stayed busy for 10 s"));
     }
     PGconn* conn = nullptr;
     if (!m_idle.empty()) {

@@ -14,8 +14,6 @@
 
 namespace cicd::store::sql {
 
-
-
 // Runs `body` and turns the ErrorException any layer threw into the Result the interface
 // promises; the transaction has rolled back by then.
 template <class T, class F>
@@ -36,10 +34,18 @@ Result<T> guarded(F&& body) {
   throw ErrorException(make_error(code, std::move(message)));
 }
 
-inline std::string text(std::string_view s) { return std::string(s); }
-inline std::string number(std::int64_t n) { return std::to_string(n); }
-inline SqlValue optional_text(const std::string& s) { return s.empty() ? SqlValue() : SqlValue(s); }
-inline std::int64_t to_int(const SqlValue& v) { return v ? std::stoll(*v) : 0; }
+inline std::string text(std::string_view s) {
+  return std::string(s);
+}
+inline std::string number(std::int64_t n) {
+  return std::to_string(n);
+}
+inline SqlValue optional_text(const std::string& s) {
+  return s.empty() ? SqlValue() : SqlValue(s);
+}
+inline std::int64_t to_int(const SqlValue& v) {
+  return v ? std::stoll(*v) : 0;
+}
 inline std::optional<std::int64_t> to_optional_int(const SqlValue& v) {
   return v ? std::optional<std::int64_t>(std::stoll(*v)) : std::nullopt;
 }
@@ -47,7 +53,8 @@ inline std::optional<std::int64_t> to_optional_int(const SqlValue& v) {
 inline constexpr std::string_view k_run_select =
     "SELECT r.id, j.name, r.status, r.trigger_kind, r.commit_sha, r.branch_name, "
     "r.triggered_by, r.rerun_of, r.parameters, r.queued_at, r.started_at, r.finished_at, "
-    "r.reason, r.abort_requested, r.agent, r.exit_code, r.resource_class FROM runs r JOIN jobs j ON j.id = r.job_id ";
+    "r.reason, r.abort_requested, r.agent, r.exit_code, r.resource_class FROM runs r JOIN jobs j "
+    "ON j.id = r.job_id ";
 
 inline model::Run to_run(const SqlRow& row) {
   model::Run run;
@@ -85,8 +92,8 @@ inline std::int64_t job_id(SqlConnection& sql, std::string_view job, std::string
 }
 
 inline model::Run select_run(SqlConnection& sql, std::string_view job, std::int64_t id) {
-  auto rows =
-      sql.query(std::string(k_run_select) + "WHERE r.id = $1 AND j.name = $2", {number(id), text(job)});
+  auto rows = sql.query(std::string(k_run_select) + "WHERE r.id = $1 AND j.name = $2",
+                        {number(id), text(job)});
   if (rows.empty()) {
     fail(ErrorCode::not_found, fmt::format("job '{}' has no run {}", job, id));
   }
@@ -95,7 +102,7 @@ inline model::Run select_run(SqlConnection& sql, std::string_view job, std::int6
 
 // Refuses a write by an execution whose lease is no longer the run's (fencing).
 inline void check_lease(SqlConnection& sql, std::int64_t id, std::string_view lease,
-                 std::string_view lock_clause) {
+                        std::string_view lock_clause) {
   auto rows = sql.query("SELECT status, lease FROM runs WHERE id = $1" + std::string(lock_clause),
                         {number(id)});
   if (rows.empty() || rows[0][0].value_or("") != "running" || rows[0][1].value_or("") != lease) {

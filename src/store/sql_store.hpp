@@ -15,7 +15,8 @@ public:
   Result<PutOutcome> put_job(const PutJobRequest& request, std::int64_t now_ms) override;
   Result<StoredJob> get_job(std::string_view name) override;
   Result<std::vector<StoredJob>> list_jobs(std::string_view after_name, int limit) override;
-  Result<void> delete_job(std::string_view name, const std::optional<std::string>& if_match) override;
+  Result<void> delete_job(std::string_view name,
+                          const std::optional<std::string>& if_match) override;
 
   Result<CreatedRun> create_run(const NewRun& run, std::int64_t now_ms) override;
   Result<model::Run> get_run(std::string_view job, std::int64_t id) override;
@@ -40,7 +41,8 @@ public:
   Result<void> finish_run(std::int64_t id, std::string_view lease, model::RunStatus status,
                           std::optional<std::int64_t> exit_code, std::string_view reason,
                           bool console_stored, std::int64_t now_ms) override;
-  Result<std::vector<std::pair<std::string, std::string>>> sealed_secrets(std::string_view job) override;
+  Result<std::vector<std::pair<std::string, std::string>>>
+  sealed_secrets(std::string_view job) override;
   Result<std::vector<model::Run>> queued_runs(int limit) override;
   Result<int> fail_runs_of_agent(std::string_view agent, std::string_view reason,
                                  std::int64_t now_ms) override;

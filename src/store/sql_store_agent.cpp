@@ -17,11 +17,11 @@ Result<std::optional<Run>> SqlStore::claim_run(std::int64_t id, std::string_view
   return guarded<std::optional<Run>>([&] {
     std::optional<Run> run;
     m_db->transact([&](SqlConnection& sql) {
-      auto claimed = sql.query("UPDATE runs SET status = 'running', agent = $2, lease = $3, "
-                               "started_at = $4, lease_expires_at = $5 WHERE id = $1 AND "
-                               "status = 'queued' RETURNING job_id",
-                               {number(id), text(agent), text(lease), number(now_ms),
-                                number(lease_expires_ms)});
+      auto claimed = sql.query(
+          "UPDATE runs SET status = 'running', agent = $2, lease = $3, "
+          "started_at = $4, lease_expires_at = $5 WHERE id = $1 AND "
+          "status = 'queued' RETURNING job_id",
+          {number(id), text(agent), text(lease), number(now_ms), number(lease_expires_ms)});
       if (claimed.empty()) {
         return;
       }
@@ -68,10 +68,11 @@ Result<void> SqlStore::record_result(std::int64_t id, std::string_view lease,
   return guarded<void>([&] {
     m_db->transact([&](SqlConnection& sql) {
       check_lease(sql, id, lease, "");
-      sql.query("INSERT INTO results (run_id, name, content_type, size, created_at) VALUES ($1, "
-                "$2, $3, $4, $5) ON CONFLICT (run_id, name) DO UPDATE SET content_type = "
-                "excluded.content_type, size = excluded.size",
-                {number(id), result.name, result.content_type, number(result.size), number(now_ms)});
+      sql.query(
+          "INSERT INTO results (run_id, name, content_type, size, created_at) VALUES ($1, "
+          "$2, $3, $4, $5) ON CONFLICT (run_id, name) DO UPDATE SET content_type = "
+          "excluded.content_type, size = excluded.size",
+          {number(id), result.name, result.content_type, number(result.size), number(now_ms)});
     });
   });
 }
@@ -85,8 +86,8 @@ Result<void> SqlStore::finish_run(std::int64_t id, std::string_view lease, RunSt
           "UPDATE runs SET status = $3, exit_code = $4, reason = $5, finished_at = $6 WHERE "
           "id = $1 AND lease = $2 AND status = 'running' RETURNING id",
           {number(id), text(lease), text(model::to_string(status)),
-           exit_code ? SqlValue(number(*exit_code)) : SqlValue(), optional_text(std::string(reason)),
-           number(now_ms)});
+           exit_code ? SqlValue(number(*exit_code)) : SqlValue(),
+           optional_text(std::string(reason)), number(now_ms)});
       if (changed.empty()) {
         fail(ErrorCode::conflict, fmt::format("run {} is no longer running under this agent's "
                                               "lease: its final status was not written",
@@ -103,9 +104,9 @@ Result<std::vector<Run>> SqlStore::queued_runs(int limit) {
   return guarded<std::vector<Run>>([&] {
     std::vector<Run> runs;
     m_db->autocommit([&](SqlConnection& sql) {
-      for (const auto& row : sql.query(std::string(k_run_select) +
-                                           "WHERE r.status = 'queued' ORDER BY r.id LIMIT $1",
-                                       {number(limit)})) {
+      for (const auto& row :
+           sql.query(std::string(k_run_select) + "WHERE r.status = 'queued' ORDER BY r.id LIMIT $1",
+                     {number(limit)})) {
         runs.push_back(to_run(row));
       }
     });

@@ -15,27 +15,30 @@ Result<PutOutcome> SqlStore::put_job(const PutJobRequest& request, std::int64_t 
   return guarded<PutOutcome>([&] {
     PutOutcome outcome = PutOutcome::created;
     m_db->transact([&](SqlConnection& sql) {
-      auto rows = sql.query("SELECT etag FROM jobs WHERE name = $1" + std::string(m_db->lock_clause()),
-                            {request.name});
+      auto rows =
+          sql.query("SELECT etag FROM jobs WHERE name = $1" + std::string(m_db->lock_clause()),
+                    {request.name});
       bool exists = !rows.empty();
       std::string current = exists ? rows[0][0].value_or("") : "";
-      if (request.if_match && (!exists || (*request.if_match != "*" && *request.if_match != current))) {
+      if (request.if_match &&
+          (!exists || (*request.if_match != "*" && *request.if_match != current))) {
         fail(ErrorCode::precondition_failed,
-             exists ? fmt::format("job '{}' changed since you read it (If-Match {} is not the "
-                                  "current ETag): GET it again and reapply your change",
-                                  request.name, *request.if_match)
-                    : fmt::format("job '{}' does not exist, so If-Match cannot match",
-                                  request.name));
+             exists
+                 ? fmt::format("job '{}' changed since you read it (If-Match {} is not the "
+                               "current ETag): GET it again and reapply your change",
+                               request.name, *request.if_match)
+                 : fmt::format("job '{}' does not exist, so If-Match cannot match", request.name));
       }
       if (request.if_none_match_any && exists) {
         fail(ErrorCode::precondition_failed,
              fmt::format("job '{}' already exists (If-None-Match: *)", request.name));
       }
       if (!exists) {
-        auto inserted = sql.query("INSERT INTO jobs (name, definition, etag, created_at, updated_at) "
-                                  "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (name) DO NOTHING "
-                                  "RETURNING id",
-                                  {request.name, request.definition_json, request.etag, number(now_ms)});
+        auto inserted =
+            sql.query("INSERT INTO jobs (name, definition, etag, created_at, updated_at) "
+                      "VALUES ($1, $2, $3, $4, $4) ON CONFLICT (name) DO NOTHING "
+                      "RETURNING id",
+                      {request.name, request.definition_json, request.etag, number(now_ms)});
         if (inserted.empty()) {
           fail(ErrorCode::conflict,
                fmt::format("job '{}' was created by another request at the same time: retry",
@@ -83,12 +86,13 @@ Result<std::vector<StoredJob>> SqlStore::list_jobs(std::string_view after_name, 
   });
 }
 
-Result<void> SqlStore::delete_job(std::string_view name, const std::optional<std::string>& if_match) {
+Result<void> SqlStore::delete_job(std::string_view name,
+                                  const std::optional<std::string>& if_match) {
   return guarded<void>([&] {
     m_db->transact([&](SqlConnection& sql) {
-      auto rows = sql.query("SELECT id, etag FROM jobs WHERE name = $1" +
-                                std::string(m_db->lock_clause()),
-                            {text(name)});
+      auto rows =
+          sql.query("SELECT id, etag FROM jobs WHERE name = $1" + std::string(m_db->lock_clause()),
+                    {text(name)});
       if (rows.empty()) {
         fail(ErrorCode::not_found, fmt::format("there is no job named '{}'", name));
       }
@@ -116,13 +120,14 @@ Result<bool> SqlStore::put_secret(std::string_view job, std::string_view name,
     bool created = false;
     m_db->transact([&](SqlConnection& sql) {
       auto id = number(job_id(sql, job));
-      auto existing = sql.query("SELECT 1 FROM secrets WHERE job_id = $1 AND name = $2",
-                                {id, text(name)});
+      auto existing =
+          sql.query("SELECT 1 FROM secrets WHERE job_id = $1 AND name = $2", {id, text(name)});
       created = existing.empty();
-      sql.query("INSERT INTO secrets (job_id, name, sealed_value, updated_at) VALUES ($1, $2, $3, "
-                "$4) ON CONFLICT (job_id, name) DO UPDATE SET sealed_value = excluded.sealed_value, "
-                "updated_at = excluded.updated_at",
-                {id, text(name), text(sealed_value), number(now_ms)});
+      sql.query(
+          "INSERT INTO secrets (job_id, name, sealed_value, updated_at) VALUES ($1, $2, $3, "
+          "$4) ON CONFLICT (job_id, name) DO UPDATE SET sealed_value = excluded.sealed_value, "
+          "updated_at = excluded.updated_at",
+          {id, text(name), text(sealed_value), number(now_ms)});
     });
     return created;
   });
@@ -161,9 +166,10 @@ SqlStore::sealed_secrets(std::string_view job) {
   return guarded<std::vector<std::pair<std::string, std::string>>>([&] {
     std::vector<std::pair<std::string, std::string>> secrets;
     m_db->autocommit([&](SqlConnection& sql) {
-      for (const auto& row : sql.query("SELECT s.name, s.sealed_value FROM secrets s JOIN jobs j ON "
-                                       "j.id = s.job_id WHERE j.name = $1 ORDER BY s.name",
-                                       {text(job)})) {
+      for (const auto& row :
+           sql.query("SELECT s.name, s.sealed_value FROM secrets s JOIN jobs j ON "
+                     "j.id = s.job_id WHERE j.name = $1 ORDER BY s.name",
+                     {text(job)})) {
         auto sealed = crypto::from_hex(row[1].value_or(""));
         if (!sealed) {
           fail(ErrorCode::internal, "a stored secret is not hex: the database was altered");
@@ -204,7 +210,8 @@ Result<std::string> SqlStore::pin_setting(std::string_view key, std::string_view
     m_db->transact([&](SqlConnection& sql) {
       sql.query("INSERT INTO settings (key, value) VALUES ($1, $2) ON CONFLICT (key) DO NOTHING",
                 {text(key), text(value)});
-      stored = sql.query("SELECT value FROM settings WHERE key = $1", {text(key)})[0][0].value_or("");
+      stored =
+          sql.query("SELECT value FROM settings WHERE key = $1", {text(key)})[0][0].value_or("");
     });
     return stored;
   });

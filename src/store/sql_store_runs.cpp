@@ -43,7 +43,6 @@ CreatedRun create_run_without_key(SqlDatabase& db, const NewRun& request, std::i
 // Thrown inside create_run's transaction when a concurrent request won the idempotency key.
 struct IdempotencyRace {};
 
-
 } // namespace
 
 Result<CreatedRun> SqlStore::create_run(const NewRun& request, std::int64_t now_ms) {
@@ -128,8 +127,8 @@ Result<std::vector<Run>> SqlStore::list_runs(std::string_view job, const RunQuer
         where += fmt::format(" AND r.id < ${}", params.size());
       }
       params.emplace_back(number(query.limit));
-      auto sql_text = fmt::format("{}{} ORDER BY r.id DESC LIMIT ${}", k_run_select, where,
-                                  params.size());
+      auto sql_text =
+          fmt::format("{}{} ORDER BY r.id DESC LIMIT ${}", k_run_select, where, params.size());
       for (const auto& row : sql.query(sql_text, params)) {
         runs.push_back(to_run(row));
       }

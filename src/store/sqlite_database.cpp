@@ -64,7 +64,8 @@ public:
           row.emplace_back(std::nullopt);
         } else {
           auto* data = reinterpret_cast<const char*>(sqlite3_column_text(raw, c));
-          row.emplace_back(std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(raw, c))));
+          row.emplace_back(
+              std::string(data, static_cast<std::size_t>(sqlite3_column_bytes(raw, c))));
         }
       }
       rows.push_back(std::move(row));
@@ -96,9 +97,9 @@ private:
 class SqliteDatabase final : public SqlDatabase {
 public:
   explicit SqliteDatabase(const std::string& path) {
-    int rc = sqlite3_open_v2(path.c_str(), &m_db,
-                             SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                             nullptr);
+    int rc =
+        sqlite3_open_v2(path.c_str(), &m_db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr);
     if (rc != SQLITE_OK) {
       std::string message = m_db != nullptr ? sqlite3_errmsg(m_db) : "out of memory";
       sqlite3_close(m_db);

@@ -20,13 +20,15 @@ enum class Scope { read = 0, trigger = 1, admin = 2 };
 
 std::optional<Scope> parse_scope(std::string_view text);
 std::string_view to_string(Scope scope);
-inline bool allows(Scope granted, Scope needed) { return granted >= needed; }
+inline bool allows(Scope granted, Scope needed) {
+  return granted >= needed;
+}
 
 struct Claims {
-  std::string subject;              // "sub": who the token was issued to
-  Scope scope = Scope::read;        // "scope": the widest scope named in the claim
-  std::int64_t expires_at = 0;      // "exp", seconds since the epoch; required
-  std::int64_t issued_at = 0;       // "iat"
+  std::string subject;                    // "sub": who the token was issued to
+  Scope scope = Scope::read;              // "scope": the widest scope named in the claim
+  std::int64_t expires_at = 0;            // "exp", seconds since the epoch; required
+  std::int64_t issued_at = 0;             // "iat"
   std::optional<std::int64_t> not_before; // "nbf"
 };
 

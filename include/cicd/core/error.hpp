@@ -44,7 +44,8 @@ private:
 
 [[noreturn]] void throw_exception_from_error(const Error& error, const boost::source_location& loc);
 
-template <class T> using Result = boost::system::result<T, Error>;
+template <class T>
+using Result = boost::system::result<T, Error>;
 
 inline Error make_error(ErrorCode code, std::string message, std::string field = {}) {
   return Error{code, std::move(message), std::move(field)};

@@ -27,19 +27,19 @@ namespace cicd::docker {
 inline constexpr std::chrono::seconds k_call_timeout{60};
 
 struct ContainerSpec {
-  std::string name;                           // empty: Docker picks one
+  std::string name; // empty: Docker picks one
   std::string image;
   std::optional<std::vector<std::string>> entrypoint; // unset: the image's
-  std::vector<std::string> cmd;               // empty: the image's
-  std::vector<std::string> env;               // "NAME=value"
+  std::vector<std::string> cmd;                       // empty: the image's
+  std::vector<std::string> env;                       // "NAME=value"
   std::string working_dir;
   std::string user;
   std::map<std::string, std::string> labels;
-  std::int64_t nano_cpus = 0;                 // 0: no limit
-  std::int64_t memory_bytes = 0;              // 0: no limit
-  std::int64_t pids_limit = 0;                // 0: no limit
-  std::string network;                        // network to attach at creation
-  std::vector<std::string> aliases;           // DNS names on that network
+  std::int64_t nano_cpus = 0;       // 0: no limit
+  std::int64_t memory_bytes = 0;    // 0: no limit
+  std::int64_t pids_limit = 0;      // 0: no limit
+  std::string network;              // network to attach at creation
+  std::vector<std::string> aliases; // DNS names on that network
   // Run Docker's init (tini) as PID 1, so SIGTERM reaches the command, which as PID 1
   // would ignore it.
   bool init = false;
@@ -58,7 +58,7 @@ struct ContainerState {
   bool running = false;
   std::int64_t exit_code = 0;
   bool oom_killed = false;
-  std::string health;      // "", "starting", "healthy", "unhealthy"
+  std::string health;                              // "", "starting", "healthy", "unhealthy"
   std::map<std::string, std::string> ip_addresses; // network name → IPv4 address
 };
 
@@ -136,7 +136,8 @@ private:
 class StreamDemuxer {
 public:
   // Feeds raw bytes; calls `sink` for each complete or partial frame payload in order.
-  void feed(std::string_view bytes, const std::function<void(OutputStream, std::string_view)>& sink);
+  void feed(std::string_view bytes,
+            const std::function<void(OutputStream, std::string_view)>& sink);
 
 private:
   unsigned char m_header[8]{};

@@ -20,17 +20,17 @@ namespace cicd::executor {
 
 struct ExecutorOptions {
   std::string agent_id;
-  std::filesystem::path work_dir;                    // per-run temp dirs go below
+  std::filesystem::path work_dir;              // per-run temp dirs go below
   std::chrono::seconds umbrella_timeout{3600}; // caps every job's timeout unless the
                                                // "umbrella_timeout" setting says otherwise
-  std::chrono::seconds grace{10};                    // SIGTERM → SIGKILL
+  std::chrono::seconds grace{10};              // SIGTERM → SIGKILL
   std::chrono::seconds sidecar_ready_timeout{60};
   std::chrono::seconds pull_timeout{600};
-  std::chrono::milliseconds heartbeat{1000};         // lease renewal and abort check
+  std::chrono::milliseconds heartbeat{1000}; // lease renewal and abort check
   std::chrono::seconds lease_length{60};
   std::int64_t pids_limit = 4096;
-  std::int64_t memory_bytes = 0;                     // 0: no limit
-  std::int64_t nano_cpus = 0;                        // 0: no limit
+  std::int64_t memory_bytes = 0; // 0: no limit
+  std::int64_t nano_cpus = 0;    // 0: no limit
 };
 
 struct Outcome {

@@ -15,8 +15,8 @@ namespace cicd::http {
 
 // What the router found in the request target.
 struct Target {
-  std::vector<std::string> segments;                // decoded path segments
-  std::multimap<std::string, std::string> query;    // decoded query parameters
+  std::vector<std::string> segments;                   // decoded path segments
+  std::multimap<std::string, std::string> query;       // decoded query parameters
   std::string_view param(std::string_view name) const; // empty when absent
 };
 
@@ -43,8 +43,8 @@ public:
   void add(Route route);
 
   struct Found {
-    const Route* route = nullptr;         // null: no route for this path and method
-    std::string allowed_methods;          // when the path matched with other methods: "GET, PUT"
+    const Route* route = nullptr; // null: no route for this path and method
+    std::string allowed_methods;  // when the path matched with other methods: "GET, PUT"
     std::map<std::string, std::string, std::less<>> captures;
   };
   Found find(Verb method, const Target& target) const;
@@ -54,7 +54,6 @@ public:
 private:
   std::vector<Route> m_routes;
   std::vector<std::vector<std::string>> m_patterns; // m_routes[i].pattern split at '/'
-
 };
 
 } // namespace cicd::http

@@ -26,8 +26,8 @@ Result<rapidjson::Document> parse_json_object(std::string_view text);
 [[noreturn]] void throw_field_error(const std::string& field, const std::string& message);
 
 // Rejects members of `object` not in `known`; `path` prefixes field names ("services.db").
-void reject_unknown_members(const rapidjson::Value& object, std::initializer_list<std::string_view> known,
-                            const std::string& path);
+void reject_unknown_members(const rapidjson::Value& object,
+                            std::initializer_list<std::string_view> known, const std::string& path);
 
 std::string field_path(const std::string& path, std::string_view key);
 

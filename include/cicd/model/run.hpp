@@ -23,7 +23,7 @@ struct Trigger {
   std::string kind = "api"; // "api" or "rerun"
   std::string commit_sha;   // exactly one of commit_sha and branch_name is set
   std::string branch_name;
-  std::string by;           // the token subject that asked for it
+  std::string by; // the token subject that asked for it
   std::optional<std::int64_t> rerun_of;
   bool operator==(const Trigger&) const = default;
 };
@@ -39,7 +39,7 @@ struct Run {
   std::optional<std::int64_t> finished_at_ms;
   std::string reason; // why it errored or was aborted; empty otherwise
   bool abort_requested = false;
-  std::string agent;  // the agent that claimed it
+  std::string agent;                     // the agent that claimed it
   std::optional<std::int64_t> exit_code; // the job script's, once it ended
   std::string resource_class = "default";
 };

@@ -17,7 +17,7 @@ namespace cicd::model {
 struct ImageBuild {
   std::string dockerfile = "Dockerfile";
   std::string context = ".";
-  std::string target;                             // multi-stage target, empty = last stage
+  std::string target; // multi-stage target, empty = last stage
   std::map<std::string, std::string> build_args;
   bool operator==(const ImageBuild&) const = default;
 };
@@ -45,9 +45,9 @@ struct ResultSpec {
 
 struct RunSpec {
   ImageSource image;
-  std::string script;  // run by /bin/sh -e; a list of lines in JSON is joined with newlines
+  std::string script; // run by /bin/sh -e; a list of lines in JSON is joined with newlines
   std::string workdir = "/workspace";
-  std::string user;    // empty: the image's user
+  std::string user; // empty: the image's user
   std::map<std::string, std::string> env;
   std::map<std::string, Service> services;
   std::vector<std::string> secrets; // names of secrets the run needs

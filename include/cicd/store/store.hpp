@@ -104,7 +104,8 @@ public:
   // not_found when the run does not exist or belongs to another job.
   virtual Result<model::Run> get_run(std::string_view job, std::int64_t id) = 0;
   // not_found when the job does not exist.
-  virtual Result<std::vector<model::Run>> list_runs(std::string_view job, const RunQuery& query) = 0;
+  virtual Result<std::vector<model::Run>> list_runs(std::string_view job,
+                                                    const RunQuery& query) = 0;
   // A queued run becomes aborted at once; a running one gets abort_requested (its agent stops
   // it); a finished one is a conflict. Returns the run after the change.
   virtual Result<model::Run> abort_run(std::string_view job, std::int64_t id, std::string_view by,
