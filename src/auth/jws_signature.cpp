@@ -20,7 +20,6 @@
 namespace cicd::auth::detail {
 namespace {
 
-constexpr std::size_t k_max_key_file_size = 64 * 1024;
 constexpr std::size_t k_es256_half_size = 32; // r and s of a P-256 signature
 constexpr std::size_t k_hs256_size = 32;
 
@@ -68,42 +67,6 @@ std::string openssl_reason() {
     ERR_error_string_n(code, text, sizeof text);
   }
   ERR_clear_error();
-  return text;
-}
-
-std::string read_key_file(const std::filesystem::path& file) {
-  auto fail = [&](int error) {
-    return Fatal("cannot read the token key file " + file.string() + ": " +
-                 std::generic_category().message(error) +
-                 "; check the path and that cicd may read it");
-  };
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw fail(errno);
-  }
-  std::string text;
-  text.reserve(k_max_key_file_size); // no reallocation leaves stray copies of the key behind
-  char chunk[4096];
-  for (;;) {
-    ssize_t got = ::read(fd, chunk, sizeof chunk);
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0 ||
-        text.size() + static_cast<std::size_t>(std::max<ssize_t>(got, 0)) > k_max_key_file_size) {
-      // A key file is tiny; anything larger is a wrong path (or /dev/zero), not a key.
-      int error = got < 0 ? errno : EFBIG;
-      ::close(fd);
-      OPENSSL_cleanse(text.data(), text.size());
-      throw fail(error);
-    }
-    if (got == 0) {
-      break;
-    }
-    text.append(chunk, static_cast<std::size_t>(got));
-  }
-  OPENSSL_cleanse(chunk, sizeof chunk);
-  ::close(fd);
   return text;
 }
 

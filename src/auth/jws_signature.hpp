@@ -35,9 +35,6 @@ private:
 // The reason OpenSSL gave for the last failure; clears its error queue.
 std::string openssl_reason();
 
-// Reads the whole key file; throws Fatal naming the file when it cannot.
-std::string read_key_file(const std::filesystem::path& file);
-
 struct PemKey {
   PkeyPtr key;             // null when `text` holds no key OpenSSL can read
   bool is_private = false; // a private key, which can sign; otherwise a public key

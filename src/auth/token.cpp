@@ -193,7 +193,7 @@ std::string_view to_string(Scope scope) {
 }
 
 TokenKey TokenKey::load(const std::filesystem::path& file) {
-  std::string text = detail::read_key_file(file);
+  std::string text = crypto::read_key_file(file, "token key");
   detail::WipeOnExit wipe_text(text);
   std::string source = "the token key file " + file.string();
   if (text.find("-----BEGIN") != std::string::npos) {

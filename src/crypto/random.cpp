@@ -2,6 +2,7 @@
 
 #include "cicd/core/error.hpp"
 
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
 
@@ -16,6 +17,9 @@
 #include <system_error>
 
 namespace cicd::crypto {
+
+constexpr std::size_t k_max_key_file_size = 64 * 1024;
+
 namespace {
 
 // Closes the descriptor on every way out of write_new_key_file.
@@ -151,6 +155,46 @@ std::optional<std::string> from_hex(std::string_view text) {
     bytes += static_cast<char>(high * 16 + low);
   }
   return bytes;
+}
+
+std::string read_key_file(const std::filesystem::path& file, std::string_view what) {
+  auto fail = [&](int error) {
+    return Fatal("cannot read the " + std::string(what) + " file " + file.string() + ": " +
+                 std::generic_category().message(error) +
+                 "; check the path and that cicd may read it");
+  };
+  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
+    throw fail(errno);
+  }
+  std::string text;
+  text.reserve(k_max_key_file_size); // no reallocation leaves stray copies of the key behind
+  char chunk[4096];
+  for (;;) {
+    ssize_t got = ::read(fd, chunk, sizeof chunk);
+    if (got < 0 && errno == EINTR) {
+      continue;
+    }
+    if (got < 0) {
+      int error = errno;
+      ::close(fd);
+      OPENSSL_cleanse(text.data(), text.size());
+      throw fail(error);
+    }
+    if (got == 0) {
+      break;
+    }
+    // A key file is tiny; anything larger is a wrong path (or /dev/zero), not a key.
+    if (text.size() + static_cast<std::size_t>(got) > k_max_key_file_size) {
+      ::close(fd);
+      OPENSSL_cleanse(text.data(), text.size());
+      throw fail(EFBIG);
+    }
+    text.append(chunk, static_cast<std::size_t>(got));
+  }
+  OPENSSL_cleanse(chunk, sizeof chunk);
+  ::close(fd);
+  return text;
 }
 
 void write_new_key_file(const std::filesystem::path& file, std::string_view content) {

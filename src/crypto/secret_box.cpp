@@ -23,7 +23,6 @@ constexpr std::size_t k_tag_size = 16;
 constexpr std::size_t k_overhead = 1 + k_nonce_size + k_tag_size;
 // OpenSSL takes int lengths; longer inputs go through in pieces of this size.
 constexpr std::size_t k_max_chunk = std::size_t{1} << 30;
-constexpr std::size_t k_max_key_file_size = 64 * 1024;
 constexpr std::string_view k_fingerprint_label = "cicd-secret-key-fingerprint";
 constexpr std::string_view k_open_failure =
     "secret could not be decrypted: the secrets key differs from the one it was stored with, "
@@ -85,51 +84,10 @@ int hex_value(char c) {
   return -1;
 }
 
-// Reads the whole key file; throws Fatal naming the file when it cannot.
-std::string read_key_file(const std::filesystem::path& file) {
-  auto fail = [&](int error) {
-    return Fatal("cannot read the secrets key file " + file.string() + ": " +
-                 std::generic_category().message(error) +
-                 "; check the path and that cicd may read it");
-  };
-  int fd = ::open(file.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    throw fail(errno);
-  }
-  std::string text;
-  text.reserve(k_max_key_file_size); // no reallocation leaves stray copies of the key behind
-  char chunk[4096];
-  for (;;) {
-    ssize_t got = ::read(fd, chunk, sizeof chunk);
-    if (got < 0 && errno == EINTR) {
-      continue;
-    }
-    if (got < 0) {
-      int error = errno;
-      ::close(fd);
-      OPENSSL_cleanse(text.data(), text.size());
-      throw fail(error);
-    }
-    if (got == 0) {
-      break;
-    }
-    // A key file is tiny; anything larger is a wrong path (or /dev/zero), not a key.
-    if (text.size() + static_cast<std::size_t>(got) > k_max_key_file_size) {
-      ::close(fd);
-      OPENSSL_cleanse(text.data(), text.size());
-      throw fail(EFBIG);
-    }
-    text.append(chunk, static_cast<std::size_t>(got));
-  }
-  OPENSSL_cleanse(chunk, sizeof chunk);
-  ::close(fd);
-  return text;
-}
-
 } // namespace
 
 SecretBox SecretBox::load(const std::filesystem::path& file) {
-  std::string text = read_key_file(file);
+  std::string text = read_key_file(file, "secrets key");
   WipeOnExit wipe_text(text);
   std::size_t end = text.find_last_not_of(" \t\r\n\v\f");
   std::string_view digits(text.data(), end == std::string::npos ? 0 : end + 1);
