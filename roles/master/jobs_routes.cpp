@@ -16,9 +16,6 @@ namespace {
 using auth::Scope;
 using boost::beast::http::field;
 
-constexpr std::int64_t k_default_page = 50;
-constexpr std::int64_t k_max_page = 200;
-
 // {"name": …, <the canonical definition's members>, "etag", "createdAt", "updatedAt", "href"}
 void write_job(model::JsonWriter& writer, const store::StoredJob& job) {
   rapidjson::Document definition;
@@ -97,7 +94,7 @@ http::Response delete_job(const ApiDependencies& deps, const http::Request& requ
 
 http::Response list_jobs(const ApiDependencies& deps, const http::Request&,
                          const http::RouteMatch& match) {
-  auto limit = integer_param(match.target, "limit", 1, k_max_page).value_or(k_default_page);
+  auto limit = page_limit(match.target);
   std::string after(match.target.param("after"));
   if (match.target.query.contains("after")) {
     value_or_throw(model::check_job_name(after, "after")); // cursors are job names

@@ -24,6 +24,12 @@ std::int64_t run_id(const http::RouteMatch& match) {
   return id;
 }
 
+std::int64_t page_limit(const http::Target& target) {
+  constexpr std::int64_t k_default_page = 50;
+  constexpr std::int64_t k_max_page = 200;
+  return integer_param(target, "limit", 1, k_max_page).value_or(k_default_page);
+}
+
 std::optional<std::int64_t> integer_param(const http::Target& target, std::string_view name,
                                           std::int64_t min, std::int64_t max) {
   auto it = target.query.find(std::string(name));

@@ -17,6 +17,9 @@ namespace cicd::master {
 std::string job_name(const http::RouteMatch& match);
 // The {id} capture: a positive integer.
 std::int64_t run_id(const http::RouteMatch& match);
+// The page size a list route serves: ?limit=N, default 50, clamped to 200.
+std::int64_t page_limit(const http::Target& target);
+
 // An integer query parameter within [min, max]; values above max are clamped.
 std::optional<std::int64_t> integer_param(const http::Target& target, std::string_view name,
                                           std::int64_t min, std::int64_t max);

@@ -15,9 +15,6 @@ namespace {
 using auth::Scope;
 using boost::beast::http::field;
 
-constexpr std::int64_t k_default_page = 50;
-constexpr std::int64_t k_max_page = 200;
-
 std::string idempotency_key(const http::Request& request) {
   auto it = request.find("Idempotency-Key");
   if (it == request.end()) {
@@ -80,27 +77,25 @@ http::Response trigger_run(const ApiDependencies& deps, const http::Request& req
   store::NewRun run;
   run.job = job;
   run.trigger.by = match.principal;
-  {
-    model::reject_unknown_members(document, {"commitSha", "branchName", "parameters"}, "");
-    auto* sha = model::find_member(document, "commitSha");
-    auto* branch = model::find_member(document, "branchName");
-    if ((sha == nullptr) == (branch == nullptr)) {
-      model::throw_field_error(sha == nullptr ? "commitSha" : "branchName",
-                               sha == nullptr ? "or 'branchName' is required: give exactly one"
-                                              : "and 'branchName' were both given: give exactly "
-                                                "one");
+  model::reject_unknown_members(document, {"commitSha", "branchName", "parameters"}, "");
+  auto* sha = model::find_member(document, "commitSha");
+  auto* branch = model::find_member(document, "branchName");
+  if ((sha == nullptr) == (branch == nullptr)) {
+    model::throw_field_error(sha == nullptr ? "commitSha" : "branchName",
+                             sha == nullptr ? "or 'branchName' is required: give exactly one"
+                                            : "and 'branchName' were both given: give exactly "
+                                              "one");
+  }
+  if (sha != nullptr) {
+    run.trigger.commit_sha = model::read_string(*sha, "commitSha");
+    if (!model::is_commit_sha(run.trigger.commit_sha)) {
+      model::throw_field_error("commitSha", "must be a full commit id: 40 hexadecimal digits");
     }
-    if (sha != nullptr) {
-      run.trigger.commit_sha = model::read_string(*sha, "commitSha");
-      if (!model::is_commit_sha(run.trigger.commit_sha)) {
-        model::throw_field_error("commitSha", "must be a full commit id: 40 hexadecimal digits");
-      }
-      std::transform(run.trigger.commit_sha.begin(), run.trigger.commit_sha.end(),
-                     run.trigger.commit_sha.begin(), [](char c) { return std::tolower(c); });
-    } else {
-      run.trigger.branch_name = model::read_string(*branch, "branchName");
-      value_or_throw(model::check_branch_name(run.trigger.branch_name));
-    }
+    std::transform(run.trigger.commit_sha.begin(), run.trigger.commit_sha.end(),
+                   run.trigger.commit_sha.begin(), [](char c) { return std::tolower(c); });
+  } else {
+    run.trigger.branch_name = model::read_string(*branch, "branchName");
+    value_or_throw(model::check_branch_name(run.trigger.branch_name));
   }
   auto definition = load_definition(deps, job);
   run.parameters_json = value_or_throw(
@@ -150,7 +145,7 @@ http::Response list_runs(const ApiDependencies& deps, const http::Request&,
                          const http::RouteMatch& match) {
   auto job = job_name(match);
   store::RunQuery query;
-  auto limit = integer_param(match.target, "limit", 1, k_max_page).value_or(k_default_page);
+  auto limit = page_limit(match.target);
   query.limit = static_cast<int>(limit) + 1;
   query.before_id = integer_param(match.target, "after", 1, INT64_MAX);
   auto status_text = match.target.param("status");

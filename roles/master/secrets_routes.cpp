@@ -39,14 +39,12 @@ http::Response put_secret(const ApiDependencies& deps, const http::Request& requ
   auto name = secret_name(match);
   auto document = value_or_throw(model::parse_json_object(request.body()));
   std::string value;
-  {
-    model::reject_unknown_members(document, {"value"}, "");
-    auto* given = model::find_member(document, "value");
-    if (given == nullptr) {
-      model::throw_field_error("value", "is required: {\"value\": \"…\"}");
-    }
-    value = model::read_string(*given, "value");
+  model::reject_unknown_members(document, {"value"}, "");
+  auto* given = model::find_member(document, "value");
+  if (given == nullptr) {
+    model::throw_field_error("value", "is required: {\"value\": \"…\"}");
   }
+  value = model::read_string(*given, "value");
   if (value.size() < executor::k_min_secret_length || value.size() > k_max_secret_bytes) {
     throw ErrorException(make_error(ErrorCode::invalid_input,
                                     "'value' must be 4 bytes to 64 KiB long: a shorter secret "

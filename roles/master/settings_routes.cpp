@@ -31,12 +31,10 @@ http::Response put_settings(const ApiDependencies& deps, const http::Request& re
                             const http::RouteMatch&) {
   auto document = value_or_throw(model::parse_json_object(request.body()));
   std::string umbrella;
-  {
-    model::reject_unknown_members(document, {"umbrellaTimeout"}, "");
-    if (auto* value = model::find_member(document, "umbrellaTimeout")) {
-      umbrella = model::read_string(*value, "umbrellaTimeout");
-      value_or_throw(model::parse_duration(umbrella, "umbrellaTimeout"));
-    }
+  model::reject_unknown_members(document, {"umbrellaTimeout"}, "");
+  if (auto* value = model::find_member(document, "umbrellaTimeout")) {
+    umbrella = model::read_string(*value, "umbrellaTimeout");
+    value_or_throw(model::parse_duration(umbrella, "umbrellaTimeout"));
   }
   if (!umbrella.empty()) {
     value_or_throw(deps.store.put_setting("umbrella_timeout", umbrella));

@@ -10,8 +10,6 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>

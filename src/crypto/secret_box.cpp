@@ -6,8 +6,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-#include <fcntl.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>

@@ -21,12 +21,8 @@ Result<void> Client::put_archive(const std::string& id, const std::string& dir,
   if (auto sent = connection.send({tar, "application/x-tar"}); !sent) {
     return sent.error();
   }
-  auto status = connection.read_header();
-  if (!status) {
-    return status.error();
-  }
-  if (*status != 200) {
-    return detail::api_error_from(connection, *status);
+  if (auto ok = detail::expect_ok(connection); !ok) {
+    return ok.error();
   }
   return connection.read_body([](std::string_view) { return true; });
 }
@@ -38,12 +34,8 @@ Result<void> Client::get_archive(const std::string& id, const std::string& path,
   if (auto sent = connection.send(); !sent) {
     return sent.error();
   }
-  auto status = connection.read_header();
-  if (!status) {
-    return status.error();
-  }
-  if (*status != 200) {
-    return detail::api_error_from(connection, *status);
+  if (auto ok = detail::expect_ok(connection); !ok) {
+    return ok.error();
   }
   return connection.read_body(sink);
 }

@@ -368,4 +368,15 @@ std::string label_filter_query(std::string_view label) {
   return "filters=" + url_encode(std::string_view(buffer.GetString(), buffer.GetSize()));
 }
 
+Result<void> expect_ok(Connection& connection) {
+  auto status = connection.read_header();
+  if (!status) {
+    return status.error();
+  }
+  if (*status != 200) {
+    return api_error_from(connection, *status);
+  }
+  return {};
+}
+
 } // namespace cicd::docker::detail

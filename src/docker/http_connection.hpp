@@ -120,6 +120,10 @@ Error api_error(unsigned status, std::string_view body, std::string_view what);
 // Reads the rest of an error response from `connection` and turns it into an error.
 Error api_error_from(Connection& connection, unsigned status);
 
+// Reads the response header of a streamed answer: success on 200, else the API error it
+// carries.
+Result<void> expect_ok(Connection& connection);
+
 // Docker's JSON answer; internal error when it is not JSON.
 Result<rapidjson::Document> parse_docker_json(std::string_view text, std::string_view what);
 

@@ -37,18 +37,6 @@ std::string json_object_query(const std::map<std::string, std::string>& values) 
   return detail::url_encode(std::string_view(buffer.GetString(), buffer.GetSize()));
 }
 
-// The header of a progress-stream answer: success, or the API error it carries.
-Result<void> check_stream_status(detail::Connection& connection) {
-  auto status = connection.read_header();
-  if (!status) {
-    return status.error();
-  }
-  if (*status != 200) {
-    return detail::api_error_from(connection, *status);
-  }
-  return {};
-}
-
 } // namespace
 
 Result<bool> Client::image_exists(const std::string& image) {
@@ -77,7 +65,7 @@ Result<void> Client::pull_image(const std::string& image, std::chrono::seconds t
   if (auto sent = connection.send(); !sent) {
     return sent.error();
   }
-  if (auto checked = check_stream_status(connection); !checked) {
+  if (auto checked = detail::expect_ok(connection); !checked) {
     return checked.error();
   }
   return detail::read_progress_stream(connection, ErrorCode::internal,
@@ -95,7 +83,7 @@ Result<void> Client::import_image(const std::string& repo_tag, std::string_view 
   if (auto sent = connection.send({rootfs_tar, "application/x-tar"}); !sent) {
     return sent.error();
   }
-  if (auto checked = check_stream_status(connection); !checked) {
+  if (auto checked = detail::expect_ok(connection); !checked) {
     return checked.error();
   }
   return detail::read_progress_stream(connection, ErrorCode::internal,
@@ -124,7 +112,7 @@ Result<void> Client::build_image(const BuildSpec& spec, const ChunkSource& conte
   if (auto sent = connection.send_chunked("application/x-tar", context); !sent) {
     return sent.error();
   }
-  if (auto checked = check_stream_status(connection); !checked) {
+  if (auto checked = detail::expect_ok(connection); !checked) {
     return checked.error();
   }
   // The image's own build failing is the job's fault, not Docker's: unprocessable.

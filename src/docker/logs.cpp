@@ -16,12 +16,8 @@ Result<void> read_logs(const std::string& socket_path, const std::string& id,
   if (auto sent = connection.send(); !sent) {
     return sent.error();
   }
-  auto status = connection.read_header();
-  if (!status) {
-    return status.error();
-  }
-  if (*status != 200) {
-    return detail::api_error_from(connection, *status);
+  if (auto ok = detail::expect_ok(connection); !ok) {
+    return ok.error();
   }
   // A job may be silent for hours; the caller ends a run by killing its container.
   connection.set_limits(detail::Limits::none());

@@ -113,32 +113,24 @@ public:
   }
 
   void transact(const std::function<void(SqlConnection&)>& work) override {
-    PGconn* conn = acquire();
-    PgConnection connection(conn);
+    Borrowed borrowed(*this);
+    PgConnection connection(borrowed.conn);
     try {
       connection.execute_script("BEGIN");
       work(connection);
       connection.execute_script("COMMIT");
     } catch (...) {
-      if (PQstatus(conn) == CONNECTION_OK) {
-        PQclear(PQexec(conn, "ROLLBACK"));
+      if (PQstatus(borrowed.conn) == CONNECTION_OK) {
+        PQclear(PQexec(borrowed.conn, "ROLLBACK"));
       }
-      release(conn);
       throw;
     }
-    release(conn);
   }
 
   void autocommit(const std::function<void(SqlConnection&)>& work) override {
-    PGconn* conn = acquire();
-    PgConnection connection(conn);
-    try {
-      work(connection);
-    } catch (...) {
-      release(conn);
-      throw;
-    }
-    release(conn);
+    Borrowed borrowed(*this);
+    PgConnection connection(borrowed.conn);
+    work(connection);
   }
 
   std::string_view lock_clause() const override { return " FOR UPDATE"; }
@@ -148,6 +140,16 @@ public:
   }
 
 private:
+  // A pooled connection, given back on every way out.
+  struct Borrowed {
+    explicit Borrowed(PgDatabase& db) : database(db), conn(db.acquire()) {}
+    ~Borrowed() { database.release(conn); }
+    Borrowed(const Borrowed&) = delete;
+    Borrowed& operator=(const Borrowed&) = delete;
+    PgDatabase& database;
+    PGconn* conn;
+  };
+
   PGconn* connect() {
     const char* keys[] = {"dbname", "connect_timeout", "options", "application_name", nullptr};
     const char* values[] = {m_url.c_str(), "5", "-c statement_timeout=30000", "cicd", nullptr};

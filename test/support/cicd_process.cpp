@@ -1,5 +1,7 @@
 #include "support/cicd_process.hpp"
 
+#include "support/http_client.hpp"
+
 #include <gtest/gtest.h>
 
 #include <arpa/inet.h>
@@ -217,6 +219,42 @@ int CicdProcess::stop(std::chrono::milliseconds grace) {
 
 std::string CicdProcess::log() const {
   return read_file(m_log_file);
+}
+
+std::unique_ptr<CicdProcess> start_serving(std::vector<std::string> args,
+                                           const std::filesystem::path& log_file,
+                                           std::uint16_t& port) {
+  using namespace std::chrono_literals;
+  constexpr int k_attempts = 3; // another process may take the free port before we bind it
+  args.push_back("--listen");
+  args.push_back("");
+  std::unique_ptr<CicdProcess> process;
+  for (int attempt = 1; attempt <= k_attempts; ++attempt) {
+    port = free_port();
+    args.back() = "127.0.0.1:" + std::to_string(port);
+    process = std::make_unique<CicdProcess>(args, log_file);
+    HttpClient probe("127.0.0.1", port, 500ms);
+    auto deadline = std::chrono::steady_clock::now() + 10s;
+    while (process->running() && std::chrono::steady_clock::now() < deadline) {
+      try {
+        if (probe.request(boost::beast::http::verb::get, "/healthz").status == 200) {
+          return process;
+        }
+      } catch (const std::exception&) {
+        // Not listening yet.
+      }
+      std::this_thread::sleep_for(50ms);
+    }
+    bool port_taken =
+        !process->running() && process->log().find("cannot listen") != std::string::npos;
+    process->stop();
+    if (!port_taken) {
+      break;
+    }
+  }
+  throw std::runtime_error("cicd " + args.front() +
+                           " did not answer GET /healthz within 10 s (exit status " +
+                           std::to_string(process->exit_code()) + "); its log:\n" + process->log());
 }
 
 } // namespace cicd::test

@@ -7,6 +7,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -67,5 +68,12 @@ private:
   int m_exit_code = -1;
   std::filesystem::path m_log_file;
 };
+
+// Starts `cicd <args> --listen 127.0.0.1:<port>` on a free port and waits (10 s at most) until
+// GET /healthz answers; tries another port when the chosen one was taken before the server
+// bound it. Sets `port`. Throws with the process's log when it never answers.
+std::unique_ptr<CicdProcess> start_serving(std::vector<std::string> args,
+                                           const std::filesystem::path& log_file,
+                                           std::uint16_t& port);
 
 } // namespace cicd::test

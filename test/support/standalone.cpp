@@ -33,9 +33,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-constexpr auto k_start_timeout = 10s;
-constexpr int k_start_attempts = 3; // another process may take the free port before we bind it
-
 std::string trim(std::string text) {
   while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) {
     text.pop_back();
@@ -62,34 +59,10 @@ beast::error_code run_one(asio::io_context& io, Start start) {
 CicdStandalone::CicdStandalone(StandaloneOptions options)
     : m_dir("cicd-agent-e2e"), m_data_dir(m_dir.path() / "data") {
   auto log_file = m_dir.path() / "standalone.log";
-  for (int attempt = 1; attempt <= k_start_attempts; ++attempt) {
-    m_port = free_port();
-    m_process = std::make_unique<CicdProcess>(
-        std::vector<std::string>{"standalone", "--data-dir", m_data_dir.string(), "--listen",
-                                 "127.0.0.1:" + std::to_string(m_port), "--cpu-threshold", "100",
-                                 "--slots", std::to_string(options.slots), "--grace",
-                                 std::to_string(options.grace_seconds)},
-        log_file);
-    HttpClient probe("127.0.0.1", m_port, 500ms);
-    auto deadline = std::chrono::steady_clock::now() + k_start_timeout;
-    while (m_process->running() && std::chrono::steady_clock::now() < deadline) {
-      try {
-        if (probe.request(http::verb::get, "/healthz").status == 200) {
-          return;
-        }
-      } catch (const std::exception&) {
-        // Not listening yet.
-      }
-      std::this_thread::sleep_for(50ms);
-    }
-    bool port_taken = !m_process->running() && log().find("cannot listen") != std::string::npos;
-    m_process->stop();
-    if (!port_taken) {
-      break;
-    }
-  }
-  throw std::runtime_error("cicd standalone did not answer GET /healthz within 10 s (exit status " +
-                           std::to_string(m_process->exit_code()) + "); its log:\n" + log());
+  m_process = start_serving({"standalone", "--data-dir", m_data_dir.string(), "--cpu-threshold",
+                             "100", "--slots", std::to_string(options.slots), "--grace",
+                             std::to_string(options.grace_seconds)},
+                            log_file, m_port);
 }
 
 CicdStandalone::~CicdStandalone() {
