@@ -118,12 +118,13 @@ std::string random_bytes(std::size_t count) {
 
 std::string to_hex(std::string_view bytes) {
   static constexpr char k_digits[] = "0123456789abcdef";
-  std::string text;
-  text.reserve(bytes.size() * 2);
+  // Console chunks go through here: written in place, without a capacity check per digit.
+  std::string text(bytes.size() * 2, '\0');
+  char* out = text.data();
   for (char byte : bytes) {
     auto value = static_cast<unsigned char>(byte);
-    text += k_digits[value >> 4];
-    text += k_digits[value & 0x0f];
+    *out++ = k_digits[value >> 4];
+    *out++ = k_digits[value & 0x0f];
   }
   return text;
 }

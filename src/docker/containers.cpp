@@ -40,6 +40,13 @@ void write_host_config(model::JsonWriter& writer, const ContainerSpec& spec) {
   }
   model::write_key(writer, "Init");
   writer.Bool(spec.init);
+  if (!spec.docker_logs) {
+    model::write_key(writer, "LogConfig");
+    writer.StartObject();
+    model::write_key(writer, "Type");
+    model::write_string(writer, "none");
+    writer.EndObject();
+  }
   model::write_key(writer, "Privileged");
   writer.Bool(false);
   model::write_key(writer, "ReadonlyRootfs");

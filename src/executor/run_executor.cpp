@@ -9,6 +9,8 @@
 #include <fmt/format.h>
 
 #include <atomic>
+#include <condition_variable>
+#include <mutex>
 #include <thread>
 
 namespace cicd::executor {
@@ -101,7 +103,10 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
   std::vector<Sidecar> sidecars;
   std::string job_container;
   std::atomic<bool> container_done{false};
-  std::atomic<bool> heartbeat_done{false}; // renewal goes on until everything is stored
+  // Renewal goes on until everything is stored; the watcher is woken when it may stop.
+  bool heartbeat_done = false;
+  std::mutex heartbeat_mutex;
+  std::condition_variable heartbeat_wake;
   // Shared with the heartbeat thread, so declared where they outlive it.
   std::mutex container_mutex;
   auto deadline = std::chrono::steady_clock::time_point::max();
@@ -162,11 +167,15 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
     watcher = std::thread([&] {
       std::optional<std::chrono::steady_clock::time_point> term_sent;
       auto next_renewal = std::chrono::steady_clock::now();
-      while (!heartbeat_done) {
-        if (cancel.reason()) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(200)); // the kill sequence's pace
-        } else {
-          cancel.wait_for(std::chrono::milliseconds(200));
+      for (;;) {
+        {
+          // The pace of the checks and of the kill sequence. An abort is noticed by the lease
+          // renewal below and an agent shutdown within one pace.
+          std::unique_lock lock(heartbeat_mutex);
+          if (heartbeat_wake.wait_for(lock, std::chrono::milliseconds(200),
+                                      [&] { return heartbeat_done; })) {
+            break;
+          }
         }
         if (std::chrono::steady_clock::now() >= next_renewal) {
           next_renewal = std::chrono::steady_clock::now() + m_options.heartbeat;
@@ -223,33 +232,23 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
     container.nano_cpus = m_options.nano_cpus;
     container.network = network;
     container.init = true;
+    container.docker_logs = false; // the console is read by attach and stored by cicd
     auto id = or_errored(m_docker.create_container(container), "creating the job container");
     resources.add_container(id);
     {
       std::lock_guard lock(container_mutex);
       job_container = id;
     }
+    auto attachment = or_errored(m_docker.attach_output(id), "attaching to the job's output");
     or_errored(m_docker.start_container(id), "starting the job container");
-    std::string last_bytes; // the end of what was received, to recognise the final line
-    auto followed = m_docker.follow_logs(id, [&](docker::OutputStream, std::string_view bytes) {
+    auto followed = attachment.read([&](docker::OutputStream, std::string_view bytes) {
       console.write(bytes);
-      last_bytes.append(bytes);
-      if (last_bytes.size() > 8192) {
-        last_bytes.erase(0, last_bytes.size() - 4096);
-      }
       return true;
     });
     auto exit_code =
         or_errored(m_docker.wait_container(id, std::chrono::seconds(60)),
                    followed ? "waiting for the job container"
                             : "reading the job's output (" + followed.error().message + ")");
-    // Docker 20.10 ends the follow stream without a final line that has no newline.
-    m_docker.tail_logs(id, 1, [&](docker::OutputStream, std::string_view line) {
-      if (!line.empty() && line.back() != '\n' && !std::string_view(last_bytes).ends_with(line)) {
-        console.write(line);
-      }
-      return true;
-    });
     if (!followed) {
       console.note("the output may be incomplete: " + followed.error().message);
     }
@@ -289,7 +288,6 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
   store_sidecar_logs(m_docker, sidecars, m_store, m_results, run, lease, temp.path, secret_values);
   console.close();
   lease_lost = console.lease_lost();
-  resources.cleanup();
 
   bool console_stored = false;
   if (auto size = m_results.put_file(run.id, "console", console.file())) {
@@ -300,7 +298,11 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
         Outcome{RunStatus::errored, outcome.exit_code,
                 "result upload failed: the console could not be stored: " + size.error().message};
   }
-  heartbeat_done = true;
+  {
+    std::lock_guard lock(heartbeat_mutex);
+    heartbeat_done = true;
+  }
+  heartbeat_wake.notify_one();
   if (watcher.joinable()) {
     watcher.join();
   }
@@ -314,6 +316,9 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
   if (lease_lost) {
     outcome.reason = "lease lost: " + outcome.reason;
   }
+  // The user sees the final status without waiting for Docker to tear down; the run's slot
+  // stays taken until it has (and what a crash leaves here, the next start sweeps).
+  resources.cleanup();
   return outcome;
 }
 

@@ -488,6 +488,30 @@ TEST_F(DockerClientTest, StopsFollowingWhenTheSinkSaysSo) {
   EXPECT_TRUE(m_client.inspect_container(id)->running);
 }
 
+TEST_F(DockerClientTest, AttachingBeforeStartSeesAllOutputWithoutDockerKeepingALog) {
+  auto container = shell(spec({}), "echo out; echo err >&2; sleep 0.2; printf last");
+  container.docker_logs = false;
+  auto id = create(container);
+  auto attachment = m_client.attach_output(id);
+  ASSERT_OK(attachment);
+  ASSERT_OK(m_client.start_container(id));
+  std::string out;
+  std::string err;
+  ASSERT_OK(attachment->read([&](OutputStream stream, std::string_view bytes) {
+    (stream == OutputStream::stdout_stream ? out : err).append(bytes);
+    return true;
+  }));
+  EXPECT_EQ(out, "out\nlast"); // the final line without a newline is not lost
+  EXPECT_EQ(err, "err\n");
+  EXPECT_EQ(m_client.wait_container(id, k_wait).value(), 0);
+  // Docker kept no copy: its logs cannot be read back.
+  EXPECT_FALSE(m_client.tail_logs(id, 10, [](OutputStream, std::string_view) { return true; }));
+}
+
+TEST_F(DockerClientTest, AttachingToAnUnknownContainerIsNotFound) {
+  EXPECT_ERROR(m_client.attach_output("cicd-test-no-such-container"), ErrorCode::not_found);
+}
+
 TEST_F(DockerClientTest, CreatingFromAnUnknownImageIsNotFound) {
   auto container = spec({"true"});
   container.image = k_absent_image;

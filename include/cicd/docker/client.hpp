@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +44,9 @@ struct ContainerSpec {
   // Run Docker's init (tini) as PID 1, so SIGTERM reaches the command, which as PID 1
   // would ignore it.
   bool init = false;
+  // false: Docker keeps no log of the output (logs cannot be read back); the caller reads it
+  // with attach_output, which is faster and spares the disk a second copy.
+  bool docker_logs = true;
   // Never set, by construction: Privileged, Binds, Mounts, Devices, CapAdd, host network.
 };
 
@@ -63,6 +67,30 @@ struct ContainerState {
 };
 
 enum class OutputStream { stdout_stream, stderr_stream };
+using OutputSink = std::function<bool(OutputStream, std::string_view)>;
+
+namespace detail {
+class Connection;
+}
+
+// A container's output stream, opened before the container starts so that nothing it
+// prints is missed; it comes straight from the container, not back out of Docker's logs.
+// Thread safety: none; read from one thread.
+class Attachment {
+public:
+  Attachment(Attachment&&) noexcept;
+  Attachment& operator=(Attachment&&) noexcept;
+  ~Attachment();
+
+  // Reads stdout and stderr until the container exits (or `sink` returns false), decoding
+  // Docker's multiplexed stream. No deadline: killing the container ends it.
+  Result<void> read(const OutputSink& sink);
+
+private:
+  friend class Client;
+  explicit Attachment(std::unique_ptr<detail::Connection> connection);
+  std::unique_ptr<detail::Connection> m_connection;
+};
 
 // Receives successive pieces of a body; returning false stops the transfer early.
 using ChunkSink = std::function<bool(std::string_view chunk)>;
@@ -103,15 +131,15 @@ public:
 
   Result<std::string> create_container(const ContainerSpec& spec); // returns the id
   Result<void> start_container(const std::string& id);
+  // Attaches to a created container's stdout and stderr; call before start_container.
+  Result<Attachment> attach_output(const std::string& id);
   // Follows stdout and stderr from the start until the container exits (or `sink` returns
   // false), decoding Docker's multiplexed stream. No deadline: the caller ends a run by
   // killing its container, which ends this call.
-  Result<void> follow_logs(const std::string& id,
-                           const std::function<bool(OutputStream, std::string_view)>& sink);
+  Result<void> follow_logs(const std::string& id, const OutputSink& sink);
   // The last `lines` lines of a container's output, without following. Docker 20.10's follow
   // stream ends without the final line when it has no newline; this one includes it.
-  Result<void> tail_logs(const std::string& id, int lines,
-                         const std::function<bool(OutputStream, std::string_view)>& sink);
+  Result<void> tail_logs(const std::string& id, int lines, const OutputSink& sink);
   // Waits for the container to stop; returns its exit code.
   Result<std::int64_t> wait_container(const std::string& id, std::chrono::seconds timeout);
   Result<void> kill_container(const std::string& id, const std::string& signal);

@@ -6,6 +6,8 @@
 // To see a value split across reads, the masker holds back the last (longest value − 1)
 // bytes of what it was fed until more output (or finish()) shows they are not a secret.
 
+#include <functional>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -29,7 +31,17 @@ public:
 private:
   std::string mask_up_to(std::size_t safe_end);
 
-  std::vector<std::string> m_values; // longest first, so the longest match wins
+  using Searcher = std::boyer_moore_horspool_searcher<std::string::const_iterator>;
+  // Values longest first, so the longest match wins, each with its searcher. On the heap, so
+  // that moving the masker keeps the values the searchers point into where they are.
+  struct Patterns {
+    std::vector<std::string> values;
+    std::vector<Searcher> searchers;
+  };
+
+  std::size_t find(std::size_t index, std::size_t from) const;
+
+  std::unique_ptr<Patterns> m_patterns;
   std::size_t m_longest = 0;
   std::string m_pending;
 };
