@@ -1,3 +1,4 @@
+#include "local_file.hpp"
 #include "run_steps.hpp"
 
 #include "cicd/core/clock.hpp"
@@ -26,20 +27,19 @@ Result<void> extract_single_file(const std::filesystem::path& tar,
   archive_entry* entry = nullptr;
   if (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK &&
       archive_entry_filetype(entry) == AE_IFREG) {
-    std::FILE* file = std::fopen(out.c_str(), "wb");
-    if (file == nullptr) {
-      return make_error(ErrorCode::unavailable, "cannot write " + out.string());
+    auto file = LocalFile::create(out);
+    if (!file) {
+      return file.error();
     }
     char buffer[64 * 1024];
     la_ssize_t got = 0;
-    while ((got = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0) {
-      std::fwrite(buffer, 1, static_cast<std::size_t>(got), file);
+    while ((got = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0 &&
+           file->write(std::string_view(buffer, static_cast<std::size_t>(got)))) {
     }
-    std::fclose(file);
     if (got < 0) {
       return make_error(ErrorCode::internal, archive_error_string(reader.get()));
     }
-    return {};
+    return file->close();
   }
   return make_error(ErrorCode::not_found, "the path is not a regular file");
 }
@@ -50,18 +50,19 @@ Result<void> collect_results(docker::Client& docker, const std::string& containe
                              const model::RunSpec& spec, store::Store& store,
                              results::ResultStore& results, const model::Run& run,
                              const std::string& lease, const std::filesystem::path& work_dir,
-                             ConsoleWriter& console) {
+                             ConsoleWriter& console, std::chrono::seconds store_patience) {
   for (const auto& [name, result] : spec.results) {
     auto tar = work_dir / ("result-" + name + ".tar");
-    std::FILE* file = std::fopen(tar.c_str(), "wb");
-    if (file == nullptr) {
-      return make_error(ErrorCode::unavailable, "cannot write " + tar.string());
+    auto file = LocalFile::create(tar);
+    if (!file) {
+      return file.error();
     }
-    auto copied = docker.get_archive(
-        container, spec.workdir + "/" + result.path, [&](std::string_view chunk) {
-          return std::fwrite(chunk.data(), 1, chunk.size(), file) == chunk.size();
-        });
-    std::fclose(file);
+    auto copied = docker.get_archive(container, spec.workdir + "/" + result.path,
+                                     [&](std::string_view chunk) { return file->write(chunk); });
+    if (auto closed = file->close(); !closed) {
+      return make_error(closed.error().code,
+                        fmt::format("result '{}': {}", name, closed.error().message));
+    }
     if (!copied) {
       if (copied.error().code == ErrorCode::not_found) {
         console.note(
@@ -76,6 +77,10 @@ Result<void> collect_results(docker::Client& docker, const std::string& containe
     if (result.type == model::ResultType::file) {
       stored_path = work_dir / ("result-" + name);
       if (auto extracted = extract_single_file(tar, stored_path); !extracted) {
+        if (extracted.error().code == ErrorCode::unavailable) { // the agent's disk, not the job
+          return make_error(extracted.error().code,
+                            fmt::format("result '{}': {}", name, extracted.error().message));
+        }
         console.note(fmt::format("result '{}': {} is not a regular file ({})", name, result.path,
                                  extracted.error().message));
         continue;
@@ -86,7 +91,10 @@ Result<void> collect_results(docker::Client& docker, const std::string& containe
     if (!size) {
       return make_error(size.error().code, "result upload failed: " + size.error().message);
     }
-    auto recorded = store.record_result(run.id, lease, {name, content_type, *size}, now_unix_ms());
+    auto recorded =
+        retry_store_write(fmt::format("run {}: result '{}'", run.id, name), store_patience, [&] {
+          return store.record_result(run.id, lease, {name, content_type, *size}, now_unix_ms());
+        });
     if (!recorded) {
       return recorded.error();
     }

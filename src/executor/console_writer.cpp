@@ -6,20 +6,10 @@ namespace cicd::executor {
 
 ConsoleWriter::ConsoleWriter(store::Store& store, std::int64_t run_id, std::string lease,
                              const std::filesystem::path& file, SecretMasker masker)
-    : m_store(store), m_run_id(run_id), m_lease(std::move(lease)), m_path(file),
-      m_masker(std::move(masker)) {
-  m_file = std::fopen(file.c_str(), "wb");
-  if (m_file == nullptr) {
-    throw ErrorException(
-        make_error(ErrorCode::unavailable, "cannot write the console file " + file.string()));
-  }
-}
+    : m_store(store), m_run_id(run_id), m_lease(std::move(lease)), m_masker(std::move(masker)),
+      m_file(LocalFile::create(file).value()) {} // throws ErrorException
 
-ConsoleWriter::~ConsoleWriter() {
-  if (m_file != nullptr) {
-    std::fclose(m_file);
-  }
-}
+ConsoleWriter::~ConsoleWriter() = default;
 
 void ConsoleWriter::write(std::string_view output) {
   std::lock_guard lock(m_mutex);
@@ -50,8 +40,9 @@ void ConsoleWriter::close() {
     return;
   }
   append_locked(m_masker.finish());
+  m_store_failing = false; // one last try
   flush_locked();
-  std::fflush(m_file);
+  m_file.close(); // a failure is kept in file_error()
   m_closed = true;
 }
 
@@ -60,11 +51,16 @@ bool ConsoleWriter::lease_lost() const {
   return m_lease_lost;
 }
 
+std::optional<Error> ConsoleWriter::file_error() const {
+  std::lock_guard lock(m_mutex);
+  return m_file.error();
+}
+
 void ConsoleWriter::append_locked(std::string_view masked) {
   if (masked.empty()) {
     return;
   }
-  std::fwrite(masked.data(), 1, masked.size(), m_file);
+  m_file.write(masked);
   m_unsent.append(masked);
   if (m_unsent.size() > k_max_unsent_bytes) {
     // The store has been refusing chunks for a while: drop the oldest part from the live
@@ -73,7 +69,7 @@ void ConsoleWriter::append_locked(std::string_view masked) {
     m_unsent.erase(0, dropped);
     m_sent_bytes += static_cast<std::int64_t>(dropped);
   }
-  if (m_unsent.size() >= k_chunk_bytes) {
+  if (m_unsent.size() >= k_chunk_bytes && !m_store_failing) {
     flush_locked();
   }
 }
@@ -88,10 +84,12 @@ void ConsoleWriter::flush_locked() {
       if (appended.error().code == ErrorCode::conflict) {
         m_lease_lost = true;
       } else {
+        m_store_failing = true;
         log::warn("run {}: console chunk not stored yet: {}", m_run_id, appended.error().message);
       }
       return;
     }
+    m_store_failing = false;
     ++m_next_seq;
     m_sent_bytes += static_cast<std::int64_t>(size);
     m_unsent.erase(0, size);

@@ -3,13 +3,15 @@
 // the end) and sends sequenced, size-capped chunks to the store at least every second for the
 // live view. Memory stays bounded whatever the job prints.
 
+#include "local_file.hpp"
+
 #include "cicd/executor/secret_masker.hpp"
 #include "cicd/store/store.hpp"
 
 #include <chrono>
-#include <cstdio>
 #include <filesystem>
 #include <mutex>
+#include <optional>
 #include <string>
 
 namespace cicd::executor {
@@ -31,9 +33,11 @@ public:
   // Flushes what the masker held back and the last chunk; the file is complete after this.
   void close();
 
-  const std::filesystem::path& file() const { return m_path; }
+  const std::filesystem::path& file() const { return m_file.path(); }
   // True once the store refused a chunk because the run is no longer ours.
   bool lease_lost() const;
+  // Set once the console file could not be written (a full disk): the run cannot be kept.
+  std::optional<Error> file_error() const;
 
 private:
   void append_locked(std::string_view masked);
@@ -45,14 +49,16 @@ private:
   store::Store& m_store;
   std::int64_t m_run_id;
   std::string m_lease;
-  std::filesystem::path m_path;
   mutable std::mutex m_mutex;
   SecretMasker m_masker;
-  std::FILE* m_file = nullptr;
+  LocalFile m_file;
   std::string m_unsent;
   std::int64_t m_next_seq = 0;
   std::int64_t m_sent_bytes = 0; // byte offset of m_unsent's first byte
   std::chrono::steady_clock::time_point m_last_flush = std::chrono::steady_clock::now();
+  // After the store failed, chunks wait for the next periodic flush instead of holding up
+  // every write (and so the job's output) with another attempt.
+  bool m_store_failing = false;
   bool m_lease_lost = false;
   bool m_closed = false;
 };

@@ -191,6 +191,9 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
           cancel.fire({RunStatus::timed_out, "timed out after " + timeout_text});
         }
         console.flush_if_due();
+        if (auto full = console.file_error()) {
+          cancel.fire({RunStatus::errored, full->message}); // the console cannot be kept
+        }
         if (!cancel.reason()) {
           continue;
         }
@@ -266,8 +269,8 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
         outcome.reason = "the job ran out of memory and was killed";
       }
     }
-    if (auto collected =
-            collect_results(m_docker, id, spec, m_store, m_results, run, lease, temp.path, console);
+    if (auto collected = collect_results(m_docker, id, spec, m_store, m_results, run, lease,
+                                         temp.path, console, m_options.lease_length);
         !collected) {
       throw Errored{collected.error().message};
     }
@@ -285,19 +288,34 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
   if (outcome.status == RunStatus::errored && !outcome.reason.empty()) {
     console.note(outcome.reason);
   }
-  store_sidecar_logs(m_docker, sidecars, m_store, m_results, run, lease, temp.path, secret_values);
+  store_sidecar_logs(m_docker, sidecars, m_store, m_results, run, lease, temp.path, secret_values,
+                     m_options.lease_length);
   console.close();
   lease_lost = console.lease_lost();
+  if (auto full = console.file_error();
+      full && (outcome.status == RunStatus::succeeded || outcome.status == RunStatus::failed)) {
+    outcome = Outcome{RunStatus::errored, outcome.exit_code, full->message};
+  }
 
   bool console_stored = false;
   if (auto size = m_results.put_file(run.id, "console", console.file())) {
-    console_stored = static_cast<bool>(m_store.record_result(
-        run.id, lease, {"console", "text/plain; charset=utf-8", *size}, now_unix_ms()));
+    console_stored = static_cast<bool>(
+        retry_store_write(fmt::format("run {}: the console", run.id), m_options.lease_length, [&] {
+          return m_store.record_result(
+              run.id, lease, {"console", "text/plain; charset=utf-8", *size}, now_unix_ms());
+        }));
   } else if (outcome.status == RunStatus::succeeded) {
     outcome =
         Outcome{RunStatus::errored, outcome.exit_code,
                 "result upload failed: the console could not be stored: " + size.error().message};
   }
+  // The lease is renewed until the final status is written, however long the store is away.
+  auto finished = retry_store_write(
+      fmt::format("run {}: final status {}", run.id, model::to_string(outcome.status)),
+      m_options.lease_length, [&] {
+        return m_store.finish_run(run.id, lease, outcome.status, outcome.exit_code, outcome.reason,
+                                  console_stored, now_unix_ms());
+      });
   {
     std::lock_guard lock(heartbeat_mutex);
     heartbeat_done = true;
@@ -306,8 +324,6 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
   if (watcher.joinable()) {
     watcher.join();
   }
-  auto finished = m_store.finish_run(run.id, lease, outcome.status, outcome.exit_code,
-                                     outcome.reason, console_stored, now_unix_ms());
   if (!finished) {
     lease_lost = lease_lost || finished.error().code == ErrorCode::conflict;
     log::warn("run {}: final status {} not written: {}", run.id, model::to_string(outcome.status),

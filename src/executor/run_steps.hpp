@@ -8,6 +8,8 @@
 #include "cicd/executor/run_executor.hpp"
 #include "cicd/model/run_spec.hpp"
 
+#include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 #include <vector>
@@ -33,6 +35,12 @@ private:
   std::vector<std::string> m_containers;
   std::string m_network;
 };
+
+// Retries a write the run must not lose while the store is unreachable (unavailable), with
+// back-off, for up to `patience` (the lease: past it, the run is no longer this agent's to
+// decide). Any other error, such as conflict for a lost lease, is returned at once.
+Result<void> retry_store_write(std::string_view what, std::chrono::seconds patience,
+                               const std::function<Result<void>()>& write);
 
 std::map<std::string, std::string> run_labels(const model::Run& run, const std::string& agent_id);
 
@@ -60,7 +68,8 @@ Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
 void store_sidecar_logs(docker::Client& docker, const std::vector<Sidecar>& sidecars,
                         store::Store& store, results::ResultStore& results, const model::Run& run,
                         const std::string& lease, const std::filesystem::path& work_dir,
-                        const std::vector<std::string>& secret_values);
+                        const std::vector<std::string>& secret_values,
+                        std::chrono::seconds store_patience);
 
 // The job container's environment: the spec's env, the parameters, the secrets and the run's
 // own facts (CICD_RUN_ID, CICD_JOB, CICD_COMMIT_SHA, CICD_BRANCH), one variable each.
@@ -73,6 +82,6 @@ Result<void> collect_results(docker::Client& docker, const std::string& containe
                              const model::RunSpec& spec, store::Store& store,
                              results::ResultStore& results, const model::Run& run,
                              const std::string& lease, const std::filesystem::path& work_dir,
-                             ConsoleWriter& console);
+                             ConsoleWriter& console, std::chrono::seconds store_patience);
 
 } // namespace cicd::executor

@@ -1,6 +1,8 @@
+#include "local_file.hpp"
 #include "run_steps.hpp"
 
 #include "cicd/core/clock.hpp"
+#include "cicd/core/log.hpp"
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
@@ -13,6 +15,7 @@
 namespace cicd::executor {
 namespace {
 
+// Within one second: a service whose port drops packets must not hold up the ready check.
 bool port_accepts(const std::string& address, int port) {
   boost::asio::io_context io;
   boost::asio::ip::tcp::socket socket(io);
@@ -21,8 +24,11 @@ bool port_accepts(const std::string& address, int port) {
   if (ec) {
     return false;
   }
-  socket.connect({ip, static_cast<unsigned short>(port)}, ec);
-  return !ec;
+  bool connected = false;
+  socket.async_connect({ip, static_cast<unsigned short>(port)},
+                       [&](const boost::system::error_code& result) { connected = !result; });
+  io.run_for(std::chrono::seconds(1));
+  return connected;
 }
 
 // Waits until the sidecar is ready, or explains why it never was.
@@ -129,27 +135,32 @@ Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
 void store_sidecar_logs(docker::Client& docker, const std::vector<Sidecar>& sidecars,
                         store::Store& store, results::ResultStore& results, const model::Run& run,
                         const std::string& lease, const std::filesystem::path& work_dir,
-                        const std::vector<std::string>& secret_values) {
+                        const std::vector<std::string>& secret_values,
+                        std::chrono::seconds store_patience) {
   for (const auto& sidecar : sidecars) {
     docker.kill_container(sidecar.container_id, "SIGKILL");
-    auto path = work_dir / ("service-" + sidecar.name + ".log");
-    std::FILE* file = std::fopen(path.c_str(), "wb");
-    if (file == nullptr) {
+    auto file = LocalFile::create(work_dir / ("service-" + sidecar.name + ".log"));
+    if (!file) {
+      log::warn("run {}: the log of service {} is not kept: {}", run.id, sidecar.name,
+                file.error().message);
       continue;
     }
     SecretMasker masker(secret_values);
-    auto write = [file](const std::string& text) {
-      std::fwrite(text.data(), 1, text.size(), file);
-    };
     docker.follow_logs(sidecar.container_id, [&](docker::OutputStream, std::string_view bytes) {
-      write(masker.feed(bytes));
-      return true;
+      return file->write(masker.feed(bytes));
     });
-    write(masker.finish());
-    std::fclose(file);
+    file->write(masker.finish());
+    if (auto closed = file->close(); !closed) {
+      log::warn("run {}: the log of service {} is not kept: {}", run.id, sidecar.name,
+                closed.error().message);
+      continue;
+    }
     auto name = "services/" + sidecar.name + ".log";
-    if (auto size = results.put_file(run.id, name, path)) {
-      store.record_result(run.id, lease, {name, "text/plain; charset=utf-8", *size}, now_unix_ms());
+    if (auto size = results.put_file(run.id, name, file->path())) {
+      retry_store_write(fmt::format("run {}: result '{}'", run.id, name), store_patience, [&] {
+        return store.record_result(run.id, lease, {name, "text/plain; charset=utf-8", *size},
+                                   now_unix_ms());
+      });
     }
   }
 }

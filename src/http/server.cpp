@@ -183,9 +183,24 @@ struct Server::Impl {
     if (head_ec) {
       co_return false;
     }
+    // A failing producer ends the response without its last chunk, so the client sees it
+    // cut short rather than complete.
+    bool failed = false;
+    std::function<std::optional<std::string>()> next = [&reply, &failed] {
+      try {
+        return reply.next_chunk();
+      } catch (const std::exception& e) {
+        log::error("streaming a response failed: {}", e.what());
+        failed = true;
+        return std::optional<std::string>();
+      }
+    };
     for (;;) {
       std::optional<std::string> chunk =
-          co_await run_on_pool<std::optional<std::string>>(pool, reply.next_chunk);
+          co_await run_on_pool<std::optional<std::string>>(pool, next);
+      if (failed) {
+        co_return false;
+      }
       stream.expires_after(options.write_timeout);
       if (!chunk) {
         auto last = beast::http::make_chunk_last();

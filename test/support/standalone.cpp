@@ -16,8 +16,11 @@
 
 #include <fcntl.h>
 #include <sys/file.h>
+#include <sys/mount.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <limits>
 #include <sstream>
@@ -58,16 +61,35 @@ beast::error_code run_one(asio::io_context& io, Start start) {
 
 CicdStandalone::CicdStandalone(StandaloneOptions options)
     : m_dir("cicd-agent-e2e"), m_data_dir(m_dir.path() / "data") {
+  if (options.work_dir_tmpfs_bytes > 0) {
+    std::filesystem::create_directories(work_dir());
+    auto size = fmt::format("size={}", options.work_dir_tmpfs_bytes);
+    if (::mount("cicd-test", work_dir().c_str(), "tmpfs", 0, size.c_str()) != 0) {
+      throw std::runtime_error(
+          fmt::format("cannot mount a tmpfs on {}: {}", work_dir().string(), std::strerror(errno)));
+    }
+    m_work_dir_mounted = true;
+  }
   auto log_file = m_dir.path() / "standalone.log";
-  m_process = start_serving({"standalone", "--data-dir", m_data_dir.string(), "--cpu-threshold",
-                             "100", "--slots", std::to_string(options.slots), "--grace",
-                             std::to_string(options.grace_seconds)},
-                            log_file, m_port);
+  try {
+    m_process = start_serving({"standalone", "--data-dir", m_data_dir.string(), "--cpu-threshold",
+                               "100", "--slots", std::to_string(options.slots), "--grace",
+                               std::to_string(options.grace_seconds)},
+                              log_file, m_port);
+  } catch (...) {
+    if (m_work_dir_mounted) {
+      ::umount2(work_dir().c_str(), MNT_DETACH);
+    }
+    throw;
+  }
 }
 
 CicdStandalone::~CicdStandalone() {
   if (m_process) {
     m_process->stop();
+  }
+  if (m_work_dir_mounted) {
+    ::umount2(work_dir().c_str(), MNT_DETACH);
   }
 }
 

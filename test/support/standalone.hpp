@@ -23,6 +23,9 @@ namespace cicd::test {
 struct StandaloneOptions {
   int slots = 2;         // --slots
   int grace_seconds = 2; // --grace: SIGTERM → SIGKILL when a run is stopped
+  // > 0: the agent's work dir is a tmpfs of this many bytes, mounted before the process starts
+  // and unmounted after it stopped, so a test can fill the disk. Needs root.
+  std::uint64_t work_dir_tmpfs_bytes = 0;
 };
 
 // Thread safety: none; one per test.
@@ -63,6 +66,7 @@ private:
   std::uint16_t m_port = 0;
   std::unique_ptr<CicdProcess> m_process;
   std::map<std::string, std::string> m_tokens;
+  bool m_work_dir_mounted = false;
 };
 
 struct StreamedResponse {

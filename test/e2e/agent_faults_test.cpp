@@ -1,0 +1,53 @@
+// Faults of the agent's own machine (RELIABILITY.md): a full disk in the work dir.
+#include "agent_fixture.hpp"
+
+#include <gmock/gmock.h>
+
+#include <unistd.h>
+
+#include <cstdlib>
+
+namespace cicd::test {
+namespace {
+
+using testing::HasSubstr;
+using testing::StartsWith;
+
+// The work dir is a 1 MiB tmpfs (mounting one needs root, which CI has).
+class AgentDiskFullTest : public AgentTest {
+protected:
+  void SetUp() override {
+    if (::geteuid() != 0) {
+      if (std::getenv("CI") != nullptr) {
+        FAIL() << "filling the disk needs root to mount a tmpfs";
+      }
+      GTEST_SKIP() << "SKIPPED: filling the disk needs root to mount a tmpfs";
+    }
+    AgentTest::SetUp();
+  }
+
+  StandaloneOptions standalone_options() const override {
+    StandaloneOptions options;
+    options.work_dir_tmpfs_bytes = 1024 * 1024;
+    return options;
+  }
+};
+
+TEST_F(AgentDiskFullTest, AFullWorkDirErrorsTheRunAsDiskFullAndTheAgentGoesOn) {
+  put_job("loud", freestyle_job("yes 0123456789abcdef | head -c 4000000\necho done"));
+  auto id = trigger("loud");
+  auto run = wait_for_end("loud", id);
+  EXPECT_EQ(run.status, "errored") << run.body;
+  EXPECT_THAT(run.reason, StartsWith("disk full: the agent could not write console.log in "));
+  EXPECT_THAT(run.reason, HasSubstr(standalone().work_dir().string()));
+
+  // The run's workspace is gone (checked again at teardown) and the next run has the space.
+  put_job("quiet", freestyle_job("echo fine"));
+  auto next = trigger("quiet");
+  auto quiet = wait_for_end("quiet", next);
+  EXPECT_EQ(quiet.status, "succeeded") << quiet.body;
+  EXPECT_THAT(console("quiet", next), HasSubstr("fine\n"));
+}
+
+} // namespace
+} // namespace cicd::test
