@@ -86,7 +86,13 @@ error_code Connection::run(Initiate&& initiate) {
     budget = budget ? std::min(*budget, left) : left;
   }
   m_io.restart();
-  if (!budget) {
+  bool stopped = false;
+  if (m_limits.stop) {
+    auto end = budget ? Clock::now() + *budget : Clock::time_point::max();
+    while (!done && Clock::now() < end && !(stopped = m_limits.stop())) {
+      m_io.run_for(std::min<Clock::duration>(k_stop_poll, end - Clock::now()));
+    }
+  } else if (!budget) {
     m_io.run();
   } else if (*budget > Clock::duration::zero()) {
     m_io.run_for(*budget);
@@ -97,12 +103,16 @@ error_code Connection::run(Initiate&& initiate) {
     m_socket.close(ignored);
     m_io.restart();
     m_io.run();
-    return asio::error::timed_out;
+    return stopped ? asio::error::operation_aborted : asio::error::timed_out;
   }
   return result;
 }
 
 Error Connection::io_error(const error_code& ec, std::string_view during) const {
+  if (ec == asio::error::operation_aborted) {
+    return make_error(ErrorCode::unavailable,
+                      fmt::format("Docker: {} stopped by the caller (while {})", what(), during));
+  }
   if (ec == asio::error::timed_out) {
     return make_error(ErrorCode::unavailable,
                       fmt::format("Docker: no answer to {} from {} within its time limit (while "

@@ -19,6 +19,7 @@
 #include <rapidjson/document.h>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,13 +35,18 @@ using Clock = std::chrono::steady_clock;
 struct Limits {
   std::optional<Clock::time_point> deadline;
   std::optional<Clock::duration> per_io;
+  // Asked every k_stop_poll while an operation waits; true gives up on the call (a run
+  // aborted while its image is being pulled).
+  std::function<bool()> stop;
 
   // The whole call within `total`.
-  static Limits within(Clock::duration total) { return {Clock::now() + total, std::nullopt}; }
+  static Limits within(Clock::duration total) { return {Clock::now() + total, std::nullopt, {}}; }
   // Each read or write within `idle`, however long the whole transfer takes.
-  static Limits each_io_within(Clock::duration idle) { return {std::nullopt, idle}; }
+  static Limits each_io_within(Clock::duration idle) { return {std::nullopt, idle, {}}; }
   static Limits none() { return {}; }
 };
+
+inline constexpr std::chrono::milliseconds k_stop_poll{200};
 
 // The body of a request whose length is known up front.
 struct RequestBody {

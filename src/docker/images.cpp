@@ -54,14 +54,16 @@ Result<bool> Client::image_exists(const std::string& image) {
   return detail::api_error(response->status, response->body, "GET /images/" + image + "/json");
 }
 
-Result<void> Client::pull_image(const std::string& image, std::chrono::seconds timeout) {
+Result<void> Client::pull_image(const std::string& image, std::chrono::seconds timeout,
+                                const std::function<bool()>& stop) {
   auto tag = split_tag(image).second;
   std::string target = "/images/create?fromImage=" + detail::url_encode(image);
   if (tag.empty() && image.find('@') == std::string::npos) {
     target += "&tag=latest"; // without a tag, Docker would pull every tag of the repository
   }
-  detail::Connection connection(m_socket_path, http::verb::post, target,
-                                detail::Limits::within(timeout));
+  auto limits = detail::Limits::within(timeout);
+  limits.stop = stop;
+  detail::Connection connection(m_socket_path, http::verb::post, target, limits);
   if (auto sent = connection.send(); !sent) {
     return sent.error();
   }

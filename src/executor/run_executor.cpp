@@ -210,7 +210,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
       }
     });
 
-    or_errored(ensure_image(m_docker, *image, m_options.pull_timeout, console));
+    or_errored(ensure_image(m_docker, *image, m_options.pull_timeout, console, cancel));
     auto labels = run_labels(run, m_options.agent_id);
     // The agent id keeps two agents on one engine (each with its own database) apart.
     auto network = fmt::format("cicd-run-{}-{}", run.id, m_options.agent_id);

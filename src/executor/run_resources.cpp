@@ -27,7 +27,8 @@ std::map<std::string, std::string> run_labels(const model::Run& run, const std::
 }
 
 Result<void> ensure_image(docker::Client& docker, const std::string& image,
-                          std::chrono::seconds pull_timeout, ConsoleWriter& console) {
+                          std::chrono::seconds pull_timeout, ConsoleWriter& console,
+                          const CancelSignal& cancel) {
   auto exists = docker.image_exists(image);
   if (!exists) {
     return exists.error();
@@ -36,7 +37,10 @@ Result<void> ensure_image(docker::Client& docker, const std::string& image,
     return {};
   }
   console.note("pulling image " + image);
-  auto pulled = docker.pull_image(image, pull_timeout);
+  auto pulled = docker.pull_image(image, pull_timeout, [&] { return cancel.reason().has_value(); });
+  if (cancel.reason()) {
+    return make_error(ErrorCode::unavailable, "stopped while pulling image " + image);
+  }
   if (!pulled) {
     return make_error(pulled.error().code, "image '" + image +
                                                "' is not on this agent and could not be pulled: " +

@@ -44,10 +44,11 @@ Result<void> retry_store_write(std::string_view what, std::chrono::seconds patie
 
 std::map<std::string, std::string> run_labels(const model::Run& run, const std::string& agent_id);
 
-// Makes sure the image is there, pulling it when it is not. The error says which image and
-// what Docker said.
+// Makes sure the image is there, pulling it when it is not (given up when `cancel` fires).
+// The error says which image and what Docker said.
 Result<void> ensure_image(docker::Client& docker, const std::string& image,
-                          std::chrono::seconds pull_timeout, ConsoleWriter& console);
+                          std::chrono::seconds pull_timeout, ConsoleWriter& console,
+                          const CancelSignal& cancel);
 
 struct Sidecar {
   std::string name;

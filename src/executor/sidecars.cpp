@@ -92,7 +92,8 @@ Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
                             "' builds its image from a Dockerfile, which needs "
                             "a repository: only git jobs can do that");
     }
-    if (auto ensured = ensure_image(docker, *image, options.pull_timeout, console); !ensured) {
+    if (auto ensured = ensure_image(docker, *image, options.pull_timeout, console, cancel);
+        !ensured) {
       return make_error(ensured.error().code, "service '" + name + "': " + ensured.error().message);
     }
     docker::ContainerSpec container;

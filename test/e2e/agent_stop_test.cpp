@@ -3,7 +3,13 @@
 // --grace 2.
 #include "agent_fixture.hpp"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+
+#include <fmt/format.h>
+
 #include <thread>
+#include <vector>
 
 namespace cicd::test {
 namespace {
@@ -98,6 +104,51 @@ TEST_F(AgentStopTest, AJobIgnoringSigtermIsKilledAfterTheGracePeriod) {
   EXPECT_LT(took, std::chrono::duration<double>(k_grace + k_stop_slack).count())
       << "from POST …/abort to aborted, SIGKILL included";
   EXPECT_TRUE(lacks_text(console("stubborn", id), "not reached"));
+}
+
+// A registry on 127.0.0.1 that accepts connections and never answers: a pull from it hangs.
+class SilentRegistry {
+public:
+  SilentRegistry() : m_acceptor(m_io, {boost::asio::ip::make_address("127.0.0.1"), 0}) {
+    accept();
+    m_thread = std::thread([this] { m_io.run(); });
+  }
+  ~SilentRegistry() {
+    m_io.stop();
+    m_thread.join();
+  }
+  std::uint16_t port() const { return m_acceptor.local_endpoint().port(); }
+
+private:
+  void accept() {
+    m_acceptor.async_accept([this](boost::system::error_code ec, tcp::socket socket) {
+      if (!ec) {
+        m_held.push_back(std::move(socket)); // held open, never answered
+        accept();
+      }
+    });
+  }
+  using tcp = boost::asio::ip::tcp;
+  boost::asio::io_context m_io;
+  tcp::acceptor m_acceptor;
+  std::vector<tcp::socket> m_held;
+  std::thread m_thread;
+};
+
+TEST_F(AgentStopTest, AnAbortStopsARunWhoseImagePullHangs) {
+  SilentRegistry registry;
+  auto image = fmt::format("127.0.0.1:{}/cicd-test/never:1", registry.port());
+  put_job("hanging",
+          fmt::format(R"({{"type": "freestyle", "image": "{}", "script": "true"}})", image));
+  auto id = trigger("hanging");
+  wait_for_console("hanging", id, "pulling image " + image);
+
+  auto start = Clock::now();
+  EXPECT_EQ(call(Verb::post, run_path("hanging", id) + "/abort", {}, "trigger").status, 202);
+  auto run = wait_for_end("hanging", id, 30s);
+  EXPECT_EQ(run.status, "aborted") << run.body;
+  EXPECT_LT(seconds_since(start), std::chrono::duration<double>(k_grace + k_stop_slack).count())
+      << "from POST …/abort to aborted, with the pull hanging";
 }
 
 class AgentSingleSlotTest : public AgentTest {

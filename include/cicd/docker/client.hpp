@@ -113,7 +113,9 @@ public:
 
   Result<bool> image_exists(const std::string& image);
   // Pulls from the image's registry; the progress stream is consumed and its error reported.
-  Result<void> pull_image(const std::string& image, std::chrono::seconds timeout);
+  // `stop`, when given, is asked a few times a second; true gives the pull up.
+  Result<void> pull_image(const std::string& image, std::chrono::seconds timeout,
+                          const std::function<bool()>& stop = {});
   // POST /images/create?fromSrc=-: a root filesystem tar becomes image `repo_tag`.
   Result<void> import_image(const std::string& repo_tag, std::string_view rootfs_tar);
   // POST /build with the context tar streamed from `context`; build output lines go to `log`.
