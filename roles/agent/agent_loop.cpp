@@ -117,27 +117,31 @@ bool AgentLoop::machine_busy() {
 
 void AgentLoop::dispatch_loop() {
   const auto& agent_id = m_executor.options().agent_id;
-  std::size_t next_class = 0;
   while (m_taking) {
     join_finished();
     if (running() >= m_options.slots || machine_busy()) {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
       continue;
     }
-    const auto& resource_class = m_options.resource_classes[next_class];
-    next_class = (next_class + 1) % m_options.resource_classes.size();
-    auto message = m_queue.take(resource_class, std::chrono::milliseconds(250));
-    if (!message) {
+    auto delivery = m_queue.take(m_options.resource_classes, std::chrono::milliseconds(250));
+    if (!delivery) {
       continue;
     }
+    const auto* message = &delivery->message;
     auto lease = crypto::to_hex(crypto::random_bytes(16));
     auto lease_ms = m_executor.options().lease_length.count() * 1000;
     auto claimed = m_store.claim_run(message->run_id, agent_id, lease, now_unix_ms(),
                                      now_unix_ms() + lease_ms);
     if (!claimed) {
+      // The database is away: the message goes back for this or another agent to try again.
       log::warn("could not claim run {}: {}", message->run_id, claimed.error().message);
+      m_queue.requeue(*delivery);
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
       continue;
     }
+    // Acked right after the claim, never at the end of the run: a broker would redeliver a
+    // message left unacked for long (RabbitMQ after 30 minutes) and run it twice.
+    m_queue.ack(*delivery);
     if (!*claimed) {
       continue; // taken by another agent, aborted, or deleted: a duplicate message is harmless
     }

@@ -48,4 +48,64 @@ Result<RunMessage> decode(std::string_view payload) {
   }
 }
 
+std::string encode_control(const ControlMessage& message) {
+  rapidjson::StringBuffer buffer;
+  model::JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("v");
+  writer.Int(k_protocol_version);
+  writer.Key("type");
+  if (message.kind == ControlMessage::Kind::abort_run) {
+    writer.String("abort");
+    writer.Key("runId");
+    writer.Int64(message.run_id);
+  } else {
+    writer.String("drain");
+    writer.Key("agentId");
+    model::write_string(writer, message.agent_id);
+  }
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Result<ControlMessage> decode_control(std::string_view payload) {
+  auto document = model::parse_json_object(payload);
+  if (!document) {
+    return document.error();
+  }
+  try {
+    const auto& object = *document;
+    auto* version = model::find_member(object, "v");
+    if (version == nullptr || model::read_integer(*version, "v") != k_protocol_version) {
+      return make_error(ErrorCode::invalid_input, "control message has an unknown protocol version",
+                        "v");
+    }
+    auto* type = model::find_member(object, "type");
+    auto kind = type == nullptr ? std::string() : model::read_string(*type, "type");
+    ControlMessage message;
+    if (kind == "abort") {
+      auto* id = model::find_member(object, "runId");
+      if (id == nullptr) {
+        return make_error(ErrorCode::invalid_input, "abort message lacks runId", "runId");
+      }
+      message.kind = ControlMessage::Kind::abort_run;
+      message.run_id = model::read_integer(*id, "runId");
+      return message;
+    }
+    if (kind == "drain") {
+      auto* agent = model::find_member(object, "agentId");
+      if (agent == nullptr) {
+        return make_error(ErrorCode::invalid_input, "drain message lacks agentId", "agentId");
+      }
+      message.kind = ControlMessage::Kind::drain_agent;
+      message.agent_id = model::read_string(*agent, "agentId");
+      return message;
+    }
+    return make_error(ErrorCode::invalid_input,
+                      "control message type must be \"abort\" or \"drain\"", "type");
+  } catch (const ErrorException& e) {
+    return e.error();
+  }
+}
+
 } // namespace cicd::queue

@@ -1,7 +1,7 @@
 #pragma once
-// The wire format of "a run is waiting" messages, in one place and versioned: a change to the
-// fields changes k_protocol_version, and a consumer refuses versions it does not know.
-// The message only wakes an agent; the database stays the source of truth (DESIGN.md).
+// The wire format of "a run is waiting" and control messages, in one place and versioned: a change
+// to the fields changes k_protocol_version, and a consumer refuses versions it does not know. The
+// message only wakes an agent; the database stays the source of truth (DESIGN.md).
 
 #include "cicd/core/error.hpp"
 
@@ -24,5 +24,19 @@ struct RunMessage {
 std::string encode(const RunMessage& message);
 // invalid_input for malformed JSON, missing fields or an unknown version.
 Result<RunMessage> decode(std::string_view payload);
+
+// Broadcast to every agent: stop a run now, or stop taking runs (drain).
+struct ControlMessage {
+  enum class Kind { abort_run, drain_agent };
+  Kind kind = Kind::abort_run;
+  std::int64_t run_id = 0; // abort_run
+  std::string agent_id;    // drain_agent
+  bool operator==(const ControlMessage&) const = default;
+};
+
+// {"v":1,"type":"abort","runId":12} or {"v":1,"type":"drain","agentId":"host-1a2b"}
+std::string encode_control(const ControlMessage& message);
+// invalid_input for malformed JSON, an unknown type or version, or a missing field.
+Result<ControlMessage> decode_control(std::string_view payload);
 
 } // namespace cicd::queue
