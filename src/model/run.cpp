@@ -65,6 +65,10 @@ std::string to_json(const Run& run) {
     writer.Key("rerunOf");
     writer.Int64(*run.trigger.rerun_of);
   }
+  if (run.trigger.retry_of) {
+    writer.Key("retryOf");
+    writer.Int64(*run.trigger.retry_of);
+  }
   writer.EndObject();
   writer.Key("parameters");
   writer.RawValue(run.parameters_json.data(), run.parameters_json.size(), rapidjson::kObjectType);
@@ -80,6 +84,10 @@ std::string to_json(const Run& run) {
     writer.Int64(*run.exit_code);
   } else {
     writer.Null();
+  }
+  if (run.queue_position) {
+    writer.Key("queuePosition");
+    writer.Int64(*run.queue_position);
   }
   writer.Key("href");
   write_string(writer, "/jobs/" + run.job + "/runs/" + std::to_string(run.id));

@@ -53,8 +53,8 @@ inline std::optional<std::int64_t> to_optional_int(const SqlValue& v) {
 inline constexpr std::string_view k_run_select =
     "SELECT r.id, j.name, r.status, r.trigger_kind, r.commit_sha, r.branch_name, "
     "r.triggered_by, r.rerun_of, r.parameters, r.queued_at, r.started_at, r.finished_at, "
-    "r.reason, r.abort_requested, r.agent, r.exit_code, r.resource_class FROM runs r JOIN jobs j "
-    "ON j.id = r.job_id ";
+    "r.reason, r.abort_requested, r.agent, r.exit_code, r.resource_class, r.retry_of FROM runs r "
+    "JOIN jobs j ON j.id = r.job_id ";
 
 inline model::Run to_run(const SqlRow& row) {
   model::Run run;
@@ -75,6 +75,7 @@ inline model::Run to_run(const SqlRow& row) {
   run.agent = row[14].value_or("");
   run.exit_code = to_optional_int(row[15]);
   run.resource_class = row[16].value_or("default");
+  run.trigger.retry_of = to_optional_int(row[17]);
   return run;
 }
 

@@ -43,7 +43,17 @@ public:
                           bool console_stored, std::int64_t now_ms) override;
   Result<std::vector<std::pair<std::string, std::string>>>
   sealed_secrets(std::string_view job) override;
-  Result<std::vector<model::Run>> queued_runs(int limit) override;
+  Result<std::vector<model::Run>> queued_runs(std::int64_t queued_before_ms, int limit) override;
+  Result<void> register_agent(const AgentInfo& agent) override;
+  Result<bool> heartbeat_agent(std::string_view id, int running, std::int64_t now_ms) override;
+  Result<void> deregister_agent(std::string_view id) override;
+  Result<std::vector<AgentInfo>> list_agents() override;
+  Result<AgentInfo> drain_agent(std::string_view id) override;
+  Result<std::vector<std::string>> remove_silent_agents(std::int64_t silent_since_ms) override;
+  Result<bool> take_duty(std::string_view name, std::string_view holder, std::int64_t now_ms,
+                         std::int64_t expires_ms) override;
+  Result<std::vector<model::Run>> expire_leases(std::int64_t now_ms) override;
+  Result<model::Run> create_retry(const model::Run& original, std::int64_t now_ms) override;
   Result<int> fail_runs_of_agent(std::string_view agent, std::string_view reason,
                                  std::int64_t now_ms) override;
   Result<std::vector<ConsoleChunk>> read_console(std::int64_t id, std::int64_t from_offset,

@@ -100,13 +100,14 @@ Result<void> SqlStore::finish_run(std::int64_t id, std::string_view lease, RunSt
   });
 }
 
-Result<std::vector<Run>> SqlStore::queued_runs(int limit) {
+Result<std::vector<Run>> SqlStore::queued_runs(std::int64_t queued_before_ms, int limit) {
   return guarded<std::vector<Run>>([&] {
     std::vector<Run> runs;
     m_db->autocommit([&](SqlConnection& sql) {
       for (const auto& row :
-           sql.query(std::string(k_run_select) + "WHERE r.status = 'queued' ORDER BY r.id LIMIT $1",
-                     {number(limit)})) {
+           sql.query(std::string(k_run_select) + "WHERE r.status = 'queued' AND r.queued_at < $1 "
+                                                 "ORDER BY r.id LIMIT $2",
+                     {number(queued_before_ms), number(limit)})) {
         runs.push_back(to_run(row));
       }
     });

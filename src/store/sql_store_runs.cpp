@@ -107,7 +107,15 @@ Result<CreatedRun> SqlStore::create_run(const NewRun& request, std::int64_t now_
 Result<Run> SqlStore::get_run(std::string_view job, std::int64_t id) {
   return guarded<Run>([&] {
     Run run;
-    m_db->autocommit([&](SqlConnection& sql) { run = select_run(sql, job, id); });
+    m_db->autocommit([&](SqlConnection& sql) {
+      run = select_run(sql, job, id);
+      if (run.status == RunStatus::queued) {
+        auto ahead = sql.query("SELECT count(*) FROM runs WHERE status = 'queued' AND "
+                               "resource_class = $1 AND id <= $2",
+                               {run.resource_class, number(id)});
+        run.queue_position = to_int(ahead[0][0]);
+      }
+    });
     return run;
   });
 }

@@ -61,7 +61,8 @@ TEST(RunToJson, QueuedRunHasNullsForWhatHasNotHappened) {
 TEST(RunToJson, FinishedRerunHasEveryField) {
   auto run = queued_run();
   run.status = RunStatus::aborted;
-  run.trigger = Trigger{"rerun", "0123456789abcdef0123456789abcdef01234567", "", "bob", 7};
+  run.trigger =
+      Trigger{"rerun", "0123456789abcdef0123456789abcdef01234567", "", "bob", 7, std::nullopt};
   run.parameters_json = "{}";
   run.started_at_ms = k_queued_ms + 60'000;
   run.finished_at_ms = k_queued_ms + 120'001;
@@ -85,6 +86,24 @@ TEST(RunToJson, FinishedRerunHasEveryField) {
   EXPECT_TRUE(document["abortRequested"].GetBool());
   EXPECT_EQ(string_at(document, "agent"), "agent-1");
   EXPECT_EQ(document["exitCode"].GetInt64(), 137);
+}
+
+TEST(RunToJson, ARetryNamesTheRunItRetriesAndAQueuedRunItsPosition) {
+  auto run = queued_run();
+  run.trigger.kind = "retry";
+  run.trigger.retry_of = 9;
+  run.queue_position = 3;
+  auto document = document_of(run);
+  EXPECT_EQ(string_at(document["trigger"], "kind"), "retry");
+  EXPECT_EQ(document["trigger"]["retryOf"].GetInt64(), 9);
+  EXPECT_FALSE(document["trigger"].HasMember("rerunOf"));
+  EXPECT_EQ(document["queuePosition"].GetInt64(), 3);
+}
+
+TEST(RunToJson, NoQueuePositionUnlessKnown) {
+  auto document = document_of(queued_run());
+  EXPECT_FALSE(document.HasMember("queuePosition"));
+  EXPECT_FALSE(document["trigger"].HasMember("retryOf"));
 }
 
 TEST(RunToJson, ExitCodeZeroIsNotNull) {

@@ -20,11 +20,12 @@ inline bool is_terminal(RunStatus status) {
 
 // What started a run and at which revision.
 struct Trigger {
-  std::string kind = "api"; // "api" or "rerun"
+  std::string kind = "api"; // "api", "rerun" or "retry" (automatic, after an infra error)
   std::string commit_sha;   // exactly one of commit_sha and branch_name is set
   std::string branch_name;
   std::string by; // the token subject that asked for it
   std::optional<std::int64_t> rerun_of;
+  std::optional<std::int64_t> retry_of;
   bool operator==(const Trigger&) const = default;
 };
 
@@ -42,6 +43,8 @@ struct Run {
   std::string agent;                     // the agent that claimed it
   std::optional<std::int64_t> exit_code; // the job script's, once it ended
   std::string resource_class = "default";
+  // While queued: 1 for the next run of its resource class to be taken (read on demand).
+  std::optional<std::int64_t> queue_position;
 };
 
 // The run document served by the API.

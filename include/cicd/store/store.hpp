@@ -68,6 +68,19 @@ struct ResultInfo {
   std::int64_t size = 0;
 };
 
+// An agent as it registered and last reported.
+struct AgentInfo {
+  std::string id;
+  std::string host;
+  std::string version;
+  int slots = 0;
+  int running = 0;
+  std::vector<std::string> resource_classes;
+  bool draining = false;
+  std::int64_t started_at_ms = 0;
+  std::int64_t last_heartbeat_ms = 0;
+};
+
 // What an agent learns when it renews its lease.
 struct LeaseStatus {
   bool abort_requested = false;
@@ -142,13 +155,38 @@ public:
   virtual Result<void> finish_run(std::int64_t id, std::string_view lease, model::RunStatus status,
                                   std::optional<std::int64_t> exit_code, std::string_view reason,
                                   bool console_stored, std::int64_t now_ms) = 0;
-  // Runs still queued, oldest first (to publish them again after a restart of the in-process
-  // queue, or when the broker lost them).
-  virtual Result<std::vector<model::Run>> queued_runs(int limit) = 0;
+  // Runs queued before `queued_before_ms` and still queued, oldest first (to publish them
+  // again after a restart of the in-process queue, or when the broker lost them).
+  virtual Result<std::vector<model::Run>> queued_runs(std::int64_t queued_before_ms, int limit) = 0;
   // Runs left running by `agent` (which restarted): they become errored with `reason`.
   // Returns how many.
   virtual Result<int> fail_runs_of_agent(std::string_view agent, std::string_view reason,
                                          std::int64_t now_ms) = 0;
+  // --- Agents and the sweeper.
+  // Registers the agent, or registers it again after a restart (draining is cleared).
+  virtual Result<void> register_agent(const AgentInfo& agent) = 0;
+  // Records a heartbeat with the number of runs in hand; returns whether a drain was asked.
+  // not_found when the agent is not registered (removed as silent): it registers again.
+  virtual Result<bool> heartbeat_agent(std::string_view id, int running, std::int64_t now_ms) = 0;
+  virtual Result<void> deregister_agent(std::string_view id) = 0;
+  // Agents by id.
+  virtual Result<std::vector<AgentInfo>> list_agents() = 0;
+  // Asks the agent to finish its runs and take no more; not_found when unknown.
+  virtual Result<AgentInfo> drain_agent(std::string_view id) = 0;
+  // Agents silent since before `silent_since_ms` are removed (their runs are decided by
+  // lease expiry); returns their ids.
+  virtual Result<std::vector<std::string>> remove_silent_agents(std::int64_t silent_since_ms) = 0;
+  // Takes (or keeps) the periodic duty `name` for `holder` until `expires_ms`, unless another
+  // holder's lease is still valid at `now_ms`. Returns whether `holder` has it.
+  virtual Result<bool> take_duty(std::string_view name, std::string_view holder,
+                                 std::int64_t now_ms, std::int64_t expires_ms) = 0;
+  // Runs still running with a lease expired before `now_ms` become errored, reason "agent
+  // lost: …" naming the agent. Returns them as they are now.
+  virtual Result<std::vector<model::Run>> expire_leases(std::int64_t now_ms) = 0;
+  // A new queued run repeating `original` (same job, revision, parameters and class), with
+  // retry_of set; the caller publishes it.
+  virtual Result<model::Run> create_retry(const model::Run& original, std::int64_t now_ms) = 0;
+
   // The sealed values of the job's secrets, by name.
   virtual Result<std::vector<std::pair<std::string, std::string>>>
   sealed_secrets(std::string_view job) = 0;
