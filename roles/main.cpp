@@ -1,4 +1,5 @@
 // `cicd <role> …`: maps the role to its entry function and holds the only top-level catch.
+#include "agent/agent.hpp"
 #include "master/master.hpp"
 #include "standalone/standalone.hpp"
 #include "unbuilt/unbuilt.hpp"
@@ -38,7 +39,10 @@ int main(int argc, char** argv) {
     if (role == "standalone") {
       return cicd::standalone::run_standalone(role_argc, role_argv);
     }
-    if (role == "agent" || role == "ui" || role == "ctl") {
+    if (role == "agent") {
+      return cicd::agent::run_agent(role_argc, role_argv);
+    }
+    if (role == "ui" || role == "ctl") {
       return cicd::unbuilt::run_unbuilt_role(role, role_argc, role_argv);
     }
     std::fputs(k_usage, role.empty() || role == "--help" || role == "-h" ? stdout : stderr);

@@ -20,7 +20,7 @@ AgentLoop::~AgentLoop() {
   stop_now();
 }
 
-void AgentLoop::start() {
+void AgentLoop::start(bool republish_queued) {
   const auto& agent_id = m_executor.options().agent_id;
   m_executor.sweep_leftovers();
   if (auto failed = m_store.fail_runs_of_agent(agent_id,
@@ -30,11 +30,14 @@ void AgentLoop::start() {
       failed && *failed > 0) {
     log::warn("{} run(s) were running when this agent stopped; they are marked errored", *failed);
   }
-  if (auto queued = m_store.queued_runs(100000)) {
-    for (const auto& run : *queued) {
-      m_queue.publish(queue::RunMessage{run.id, run.job, run.resource_class});
+  if (republish_queued) {
+    if (auto queued = m_store.queued_runs(now_unix_ms() + 1, 100000)) {
+      for (const auto& run : *queued) {
+        m_queue.publish(queue::RunMessage{run.id, run.job, run.resource_class});
+      }
     }
   }
+  m_queue.on_control([this](const queue::ControlMessage& message) { on_control(message); });
   m_taking = true;
   m_dispatcher = std::thread([this] { dispatch_loop(); });
   log::info("agent {} takes up to {} run(s) at once", agent_id, m_options.slots);
@@ -45,11 +48,35 @@ int AgentLoop::running() const {
   return static_cast<int>(m_active.size());
 }
 
-void AgentLoop::stop_gracefully() {
+void AgentLoop::stop_taking() {
   m_taking = false;
-  if (m_dispatcher.joinable()) {
+  if (m_dispatcher.joinable() && m_dispatcher.get_id() != std::this_thread::get_id()) {
     m_dispatcher.join();
   }
+}
+
+bool AgentLoop::wait_idle(std::chrono::seconds timeout) {
+  std::unique_lock lock(m_mutex);
+  return m_changed.wait_for(lock, timeout, [this] { return m_active.empty(); });
+}
+
+void AgentLoop::check_run_now(std::int64_t run_id) {
+  std::lock_guard lock(m_mutex);
+  if (auto found = m_active.find(run_id); found != m_active.end()) {
+    found->second->poke();
+  }
+}
+
+void AgentLoop::drain(std::chrono::seconds limit) {
+  stop_taking();
+  if (!wait_idle(limit)) {
+    log::warn("{} run(s) still going after the drain limit of {}s: aborting them", running(),
+              limit.count());
+  }
+  stop_now();
+}
+
+void AgentLoop::join_all() {
   std::map<std::int64_t, std::thread> workers;
   {
     std::lock_guard lock(m_mutex);
@@ -58,6 +85,17 @@ void AgentLoop::stop_gracefully() {
   }
   for (auto& [id, worker] : workers) {
     worker.join();
+  }
+}
+
+void AgentLoop::on_control(const queue::ControlMessage& message) {
+  if (message.kind == queue::ControlMessage::Kind::abort_run) {
+    // The run's heartbeat reads the abort, with who asked, from the database right away.
+    check_run_now(message.run_id);
+  } else if (message.agent_id == m_executor.options().agent_id) {
+    log::info("a drain was asked: taking no new run");
+    m_drain_requested = true;
+    m_taking = false; // the dispatcher ends on its next turn; drain() joins it
   }
 }
 
@@ -80,17 +118,16 @@ void AgentLoop::join_finished() {
 
 void AgentLoop::stop_now() {
   // Stop taking first, so that no run is claimed after the others were told to stop.
-  m_taking = false;
-  if (m_dispatcher.joinable()) {
-    m_dispatcher.join();
+  stop_taking();
+  abort_all("agent shut down");
+  join_all();
+}
+
+void AgentLoop::abort_all(const std::string& reason) {
+  std::lock_guard lock(m_mutex);
+  for (auto& [id, cancel] : m_active) {
+    cancel->fire({model::RunStatus::aborted, reason});
   }
-  {
-    std::lock_guard lock(m_mutex);
-    for (auto& [id, cancel] : m_active) {
-      cancel->fire({model::RunStatus::aborted, "agent shut down"});
-    }
-  }
-  stop_gracefully();
 }
 
 // /proc/stat's first line: busy share of CPU time since the previous call.
@@ -164,9 +201,12 @@ void AgentLoop::dispatch_loop() {
       }
       log::info("run {} of {} ended: {}{}", id, run.job, model::to_string(outcome.status),
                 outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
-      std::lock_guard done_lock(m_mutex);
-      m_active.erase(id);
-      m_finished.push_back(id);
+      {
+        std::lock_guard done_lock(m_mutex);
+        m_active.erase(id);
+        m_finished.push_back(id);
+      }
+      m_changed.notify_all();
     });
   }
 }

@@ -1,12 +1,14 @@
 #pragma once
 // The agent's dispatch loop: takes run messages when it has a free slot and the machine is
 // not busy, claims each run in the database (a run executes at most once), and executes it on
-// a thread of its own. Standalone runs it in-process; `cicd agent` will run it on RabbitMQ.
+// a thread of its own. Standalone runs it in-process; `cicd agent` runs it on RabbitMQ.
 
 #include "cicd/executor/run_executor.hpp"
 #include "cicd/queue/queue.hpp"
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,7 +24,7 @@ struct AgentOptions {
   std::vector<std::string> resource_classes = {"default"};
 };
 
-// Thread safety: start() once; stop_gracefully() and stop_now() from any thread.
+// Thread safety: start() once; the other methods from any thread.
 class AgentLoop {
 public:
   AgentLoop(queue::Queue& queue, store::Store& store, executor::RunExecutor& executor,
@@ -30,25 +32,43 @@ public:
   ~AgentLoop();
 
   // Sweeps what a crash of this agent left (containers, networks, runs still marked running),
-  // republishes queued runs (the in-process queue starts empty), then starts taking runs.
-  void start();
-  // Takes nothing new and waits for the runs in progress to finish.
-  void stop_gracefully();
+  // republishes queued runs when `republish_queued` (the in-process queue starts empty),
+  // listens to control messages (abort, drain), then starts taking runs.
+  void start(bool republish_queued);
+  // Takes nothing new from now on; runs in progress go on. Safe to call twice.
+  void stop_taking();
+  // Waits until no run is in progress or `timeout` passed; returns whether none is.
+  bool wait_idle(std::chrono::seconds timeout);
+  // Has the run's heartbeat check the database now (for an abort) if it is in progress here.
+  void check_run_now(std::int64_t run_id);
+  // Drain: stops taking, lets the runs in progress finish for up to `limit`, then aborts
+  // what is left ("agent shut down") and waits for its clean-up.
+  void drain(std::chrono::seconds limit);
+  // Aborts the runs in progress with `reason`; they end as their clean-up is done.
+  void abort_all(const std::string& reason);
   // Aborts the runs in progress ("agent shut down") and waits for their clean-up.
   void stop_now();
+  int slots() const { return m_options.slots; }
 
   int running() const;
+  // True once a drain was asked through a control message (the caller also learns it from
+  // the database on its heartbeat).
+  bool drain_requested() const { return m_drain_requested; }
 
 private:
   void dispatch_loop();
   void join_finished();
+  void join_all();
   bool machine_busy();
+  void on_control(const queue::ControlMessage& message);
 
   queue::Queue& m_queue;
   store::Store& m_store;
   executor::RunExecutor& m_executor;
   AgentOptions m_options;
   std::atomic<bool> m_taking{false};
+  std::atomic<bool> m_drain_requested{false};
+  std::condition_variable m_changed; // a run ended
   std::thread m_dispatcher;
   mutable std::mutex m_mutex;
   std::map<std::int64_t, std::shared_ptr<executor::CancelSignal>> m_active;

@@ -34,6 +34,7 @@ void add_run_routes(http::Router& router, const ApiDependencies& deps);
 void add_secret_routes(http::Router& router, const ApiDependencies& deps);
 void add_result_routes(http::Router& router, const ApiDependencies& deps);
 void add_settings_routes(http::Router& router, const ApiDependencies& deps);
+void add_agent_routes(http::Router& router, const ApiDependencies& deps);
 
 // Thread safety: handle() may run concurrently once constructed.
 class Api {

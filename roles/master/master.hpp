@@ -28,6 +28,9 @@ Services open_services(const config::ServiceOptions& options);
 void serve_api(const config::ServiceOptions& options, Services& services,
                const std::function<void(std::uint16_t port)>& on_listening);
 
+// A name for this process as the holder of periodic duties (<host>-<pid>-<random>).
+std::string sweeper_holder();
+
 // `token create --sub NAME --scope SCOPE --ttl DURATION` with the role's key options.
 int create_token(const std::string& role, int argc, const char* const* argv);
 

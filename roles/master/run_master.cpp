@@ -1,9 +1,16 @@
 #include "master.hpp"
 
 #include "api.hpp"
+#include "sweeper.hpp"
+
+#include "cicd/crypto/random.hpp"
 
 #include "cicd/core/log.hpp"
 #include "cicd/http/server.hpp"
+
+#include <fmt/format.h>
+
+#include <unistd.h>
 
 #include <iostream>
 
@@ -32,6 +39,12 @@ void pin_secrets_key(store::Store& store, const crypto::SecretBox& box, const st
 }
 
 } // namespace
+
+std::string sweeper_holder() {
+  char host[256] = "host";
+  gethostname(host, sizeof host - 1);
+  return fmt::format("{}-{}-{}", host, getpid(), crypto::to_hex(crypto::random_bytes(4)));
+}
 
 Services open_services(const config::ServiceOptions& options) {
   auto keys = config::load_keys(options);
@@ -76,7 +89,10 @@ int run_master(int argc, const char* const* argv) {
     return 0;
   }
   auto services = open_services(options);
+  Sweeper sweeper(*services.store, *services.queue, SweeperOptions{sweeper_holder()});
+  sweeper.start();
   serve_api(options, services, [](std::uint16_t) {});
+  sweeper.stop();
   return 0;
 }
 

@@ -184,7 +184,17 @@ http::Response abort_run(const ApiDependencies& deps, const http::Request& reque
                          const http::RouteMatch& match) {
   auto run = value_or_throw(
       deps.store.abort_run(job_name(match), run_id(match), match.principal, now_unix_ms()));
-  // A queued run is aborted now; a running one once its agent has stopped it.
+  // A queued run is aborted now; a running one once its agent has stopped it. The agents hear
+  // of it at once by broadcast, or on their next heartbeat if the broadcast is lost.
+  if (run.status == model::RunStatus::running) {
+    if (auto sent =
+            deps.queue.broadcast({queue::ControlMessage::Kind::abort_run, run.id, std::string()});
+        !sent) {
+      log::warn("run {}: the abort broadcast failed ({}); its agent sees the abort on its next "
+                "heartbeat",
+                run.id, sent.error().message);
+    }
+  }
   return run_response(model::is_terminal(run.status) ? http::Status::ok : http::Status::accepted,
                       run, request);
 }

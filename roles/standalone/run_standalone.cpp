@@ -1,14 +1,12 @@
 #include "standalone.hpp"
 
+#include "../agent/agent_identity.hpp"
 #include "../agent/agent_loop.hpp"
+#include "../agent/agent_presence.hpp"
 #include "../master/master.hpp"
+#include "../master/sweeper.hpp"
 
 #include "cicd/core/log.hpp"
-#include "cicd/crypto/random.hpp"
-
-#include <fstream>
-
-#include <unistd.h>
 
 namespace cicd::standalone {
 namespace po = boost::program_options;
@@ -20,21 +18,6 @@ constexpr const char* k_usage =
     "Runs the API and an agent in one process on SQLite, an in-process queue and results on\n"
     "disk under --data-dir. Jobs run in Docker (DOCKER_HOST, or /var/run/docker.sock).\n"
     "SIGINT/SIGTERM aborts the runs in progress, cleans up and exits.";
-
-// A stable id for this data dir's agent, so that a restart finds and sweeps what a crash left.
-std::string agent_id(const std::string& data_dir) {
-  auto file = std::filesystem::path(data_dir) / "agent.id";
-  std::ifstream in(file);
-  std::string id;
-  if (in >> id && !id.empty()) {
-    return id;
-  }
-  char host[256] = "host";
-  gethostname(host, sizeof host - 1);
-  id = std::string(host) + "-" + crypto::to_hex(crypto::random_bytes(4));
-  std::ofstream(file) << id << "\n";
-  return id;
-}
 
 } // namespace
 
@@ -67,17 +50,31 @@ int run_standalone(int argc, const char* const* argv) {
               docker.socket_path(), version.error().message);
   }
   executor::ExecutorOptions executor_options;
-  executor_options.agent_id = agent_id(options.data_dir);
+  executor_options.agent_id = agent::load_or_create_agent_id(options.data_dir);
   executor_options.work_dir = std::filesystem::path(options.data_dir) / "work";
   executor_options.grace = std::chrono::seconds(grace_seconds);
   std::filesystem::create_directories(executor_options.work_dir);
   executor::RunExecutor executor(docker, *services.store, *services.results,
                                  services.keys.secret_box, executor_options);
   agent::AgentLoop agent(*services.queue, *services.store, executor, agent_options);
-  agent.start();
+  agent.start(true); // the in-process queue starts empty
+  store::AgentInfo info;
+  info.id = executor_options.agent_id;
+  info.host = info.id.substr(0, info.id.rfind('-'));
+  info.version = CICD_VERSION;
+  info.slots = agent.slots();
+  info.resource_classes = agent_options.resource_classes;
+  agent::AgentPresence presence(*services.store, info, std::chrono::seconds(5),
+                                [&agent] { return agent.running(); });
+  presence.start();
+  master::Sweeper sweeper(*services.store, *services.queue,
+                          master::SweeperOptions{master::sweeper_holder()});
+  sweeper.start();
   master::serve_api(options, services, [](std::uint16_t) {});
+  sweeper.stop();
   log::info("stopping: aborting the runs in progress");
   agent.stop_now();
+  presence.stop();
   return 0;
 }
 

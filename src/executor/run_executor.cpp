@@ -177,7 +177,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
             break;
           }
         }
-        if (std::chrono::steady_clock::now() >= next_renewal) {
+        if (std::chrono::steady_clock::now() >= next_renewal || cancel.take_poke()) {
           next_renewal = std::chrono::steady_clock::now() + m_options.heartbeat;
           auto renewed = m_store.renew_lease(run.id, lease,
                                              now_unix_ms() + m_options.lease_length.count() * 1000);

@@ -134,7 +134,7 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
   if (type == "git") {
     reject_isolation_escapes(object, "");
     std::initializer_list<std::string_view> known = {
-        "name", "type", "description", "parameters", "repoUrl", "configPath", "entry"};
+        "name", "type", "description", "parameters", "repoUrl", "configPath", "entry", "retry"};
     reject_unknown_members(object, known, "");
     GitSource git;
     auto* url = find_member(object, "repoUrl");
@@ -164,7 +164,7 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     reject_unknown_members(object,
                            {"name", "type", "description", "parameters", "image", "script",
                             "workdir", "user", "env", "services", "secrets", "timeout",
-                            "resourceClass", "results"},
+                            "resourceClass", "results", "retry"},
                            "");
     job.source = read_run_spec(object, "");
   } else {
@@ -174,6 +174,18 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     job.description = read_string(*v, "description");
     if (job.description.size() > 4096) {
       throw_field_error("description", "is longer than 4096 bytes");
+    }
+  }
+  if (auto* v = find_member(object, "retry")) {
+    const auto& retry = read_object(*v, "retry");
+    reject_unknown_members(retry, {"onInfrastructureError"}, "retry");
+    if (auto* n = find_member(retry, "onInfrastructureError")) {
+      auto count = read_integer(*n, "retry.onInfrastructureError");
+      if (count < 0 || count > k_max_infrastructure_retries) {
+        throw_field_error("retry.onInfrastructureError",
+                          fmt::format("must be between 0 and {}", k_max_infrastructure_retries));
+      }
+      job.retries_on_infrastructure_error = static_cast<int>(count);
     }
   }
   if (auto* v = find_member(object, "parameters")) {
@@ -226,6 +238,13 @@ std::string to_canonical_json(const JobDefinition& job) {
     }
   } else {
     write_run_spec_members(writer, std::get<RunSpec>(job.source));
+  }
+  if (job.retries_on_infrastructure_error > 0) { // absent when off, as before it existed
+    writer.Key("retry");
+    writer.StartObject();
+    writer.Key("onInfrastructureError");
+    writer.Int(job.retries_on_infrastructure_error);
+    writer.EndObject();
   }
   writer.Key("parameters");
   writer.StartObject();

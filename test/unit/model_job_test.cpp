@@ -194,6 +194,34 @@ TEST(ParseJobDefinition, RefusesUnknownFields) {
   EXPECT_NE(result.error().message.find("not a known field"), std::string::npos);
 }
 
+TEST(ParseJobDefinition, RetryOnInfrastructureErrorIsOffByDefaultAndKeptWhenSet) {
+  auto plain = parse_job_definition(k_minimal_freestyle).value();
+  EXPECT_EQ(plain.retries_on_infrastructure_error, 0);
+  EXPECT_EQ(to_canonical_json(plain).find("retry"), std::string::npos);
+
+  auto freestyle = parse_job_definition(freestyle_with(R"("retry":{"onInfrastructureError":2})"));
+  ASSERT_OK(freestyle);
+  EXPECT_EQ(freestyle->retries_on_infrastructure_error, 2);
+  auto again = parse_job_definition(to_canonical_json(*freestyle)).value();
+  EXPECT_EQ(again, *freestyle);
+  EXPECT_NE(to_canonical_json(*freestyle).find(R"("retry":{"onInfrastructureError":2})"),
+            std::string::npos);
+
+  auto git = parse_job_definition(git_with(R"("retry":{"onInfrastructureError":1})"));
+  ASSERT_OK(git);
+  EXPECT_EQ(git->retries_on_infrastructure_error, 1);
+}
+
+TEST(ParseJobDefinition, RefusesABadRetry) {
+  expect_refusals({
+      {freestyle_with(R"("retry":{"onInfrastructureError":6})"), "retry.onInfrastructureError"},
+      {freestyle_with(R"("retry":{"onInfrastructureError":-1})"), "retry.onInfrastructureError"},
+      {freestyle_with(R"("retry":{"onInfrastructureError":"2"})"), "retry.onInfrastructureError"},
+      {freestyle_with(R"("retry":{"onFailure":1})"), "retry.onFailure"},
+      {freestyle_with(R"("retry":3)"), "retry"},
+  });
+}
+
 TEST(ParseJobDefinition, RefusesAMissingOrUnknownType) {
   expect_refusals({
       {R"({"image":"debian:12","script":"make"})", "type"},

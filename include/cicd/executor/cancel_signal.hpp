@@ -4,6 +4,7 @@
 
 #include "cicd/model/run.hpp"
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <mutex>
@@ -44,7 +45,13 @@ public:
     return m_fired.wait_for(lock, timeout, [&] { return m_reason.has_value(); });
   }
 
+  // Asks the run's heartbeat to check the database now rather than at its next renewal
+  // (an abort was broadcast); take_poke() reads and clears the request.
+  void poke() { m_poked = true; }
+  bool take_poke() { return m_poked.exchange(false); }
+
 private:
+  std::atomic<bool> m_poked{false};
   mutable std::mutex m_mutex;
   mutable std::condition_variable m_fired;
   std::optional<CancelReason> m_reason;

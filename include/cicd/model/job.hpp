@@ -38,10 +38,16 @@ struct GitSource {
   bool operator==(const GitSource&) const = default;
 };
 
+inline constexpr int k_max_infrastructure_retries = 5;
+
 struct JobDefinition {
   std::string description;
   std::variant<GitSource, RunSpec> source; // GitSource ⇔ JobType::git
   std::vector<ParameterDef> parameters;
+  // "retry": {"onInfrastructureError": N}: a run that errors for an infrastructure reason
+  // (agent lost, Docker down) is run again up to N times. Off by default: a deployment may
+  // not be safe to repeat.
+  int retries_on_infrastructure_error = 0;
   bool operator==(const JobDefinition&) const = default;
 
   JobType type() const {

@@ -1,0 +1,56 @@
+#pragma once
+// The sweeper: what no single agent can decide. One master at a time performs it (a duty
+// leased in the database), every period:
+// - a run whose lease expired (its agent stopped renewing: killed, cut off, hung) becomes
+//   errored "agent lost: …", and is run again when its job opted in to retries;
+// - queued runs whose message the queue lost (the broker was down at trigger time, or lost
+//   it) are published again: when a class's queue is empty but runs of it have waited longer
+//   than `republish_after`. A duplicate message is harmless;
+// - agents silent for `forget_agents_after` leave the agent list.
+
+#include "cicd/queue/queue.hpp"
+#include "cicd/store/store.hpp"
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <string>
+#include <thread>
+
+namespace cicd::master {
+
+struct SweeperOptions {
+  std::string holder; // this process, as the duty's holder
+  std::chrono::milliseconds period{5000};
+  std::chrono::milliseconds republish_after{30000};
+  std::chrono::milliseconds forget_agents_after{std::chrono::minutes(10)};
+};
+
+// Thread safety: start() and stop() from one thread.
+class Sweeper {
+public:
+  Sweeper(store::Store& store, queue::Queue& queue, SweeperOptions options);
+  ~Sweeper();
+  Sweeper(const Sweeper&) = delete;
+  Sweeper& operator=(const Sweeper&) = delete;
+
+  void start();
+  void stop();
+  // One pass, if this process holds the duty (also used by tests through the process).
+  void sweep_once();
+
+private:
+  void expire_leases(std::int64_t now_ms);
+  void retry_if_wanted(const model::Run& run, std::int64_t now_ms);
+  void republish_lost_messages(std::int64_t now_ms);
+
+  store::Store& m_store;
+  queue::Queue& m_queue;
+  SweeperOptions m_options;
+  std::thread m_thread;
+  std::mutex m_mutex;
+  std::condition_variable m_wake;
+  bool m_stopping = false;
+};
+
+} // namespace cicd::master
