@@ -164,6 +164,10 @@ void AgentLoop::dispatch_loop() {
     if (!delivery) {
       continue;
     }
+    if (!m_taking) { // stopped or drained while waiting: the message is another agent's
+      m_queue.requeue(*delivery);
+      break;
+    }
     const auto* message = &delivery->message;
     auto lease = crypto::to_hex(crypto::random_bytes(16));
     auto lease_ms = m_executor.options().lease_length.count() * 1000;
