@@ -12,6 +12,7 @@
 #include <boost/algorithm/string/classification.hpp>
 #include <boost/algorithm/string/split.hpp>
 
+#include <algorithm>
 #include <csignal>
 #include <ctime>
 #include <filesystem>
@@ -44,6 +45,7 @@ struct AgentRoleOptions {
   int grace_seconds = 10;
   int drain_timeout_seconds = 3600;
   int heartbeat_seconds = 5;
+  int lease_seconds = 60;
 };
 
 // The secrets key must be the masters' own: an agent never makes one up.
@@ -103,7 +105,10 @@ int run_agent(int argc, const char* const* argv) {
       po::value(&options.drain_timeout_seconds)->default_value(options.drain_timeout_seconds),
       "seconds a drain lets the runs in progress finish before aborting them")(
       "heartbeat", po::value(&options.heartbeat_seconds)->default_value(options.heartbeat_seconds),
-      "seconds between the agent's heartbeats in the agent list");
+      "seconds between the agent's heartbeats in the agent list")(
+      "lease", po::value(&options.lease_seconds)->default_value(options.lease_seconds),
+      "seconds a run's lease lasts without renewal (renewed every second): past it, the "
+      "masters' sweeper declares the agent lost and the run errored");
   auto vm = config::parse_options("agent", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
@@ -141,6 +146,7 @@ int run_agent(int argc, const char* const* argv) {
   executor_options.agent_id = load_or_create_agent_id(data_dir);
   executor_options.work_dir = data_dir / "work";
   executor_options.grace = std::chrono::seconds(options.grace_seconds);
+  executor_options.lease_length = std::chrono::seconds(std::max(options.lease_seconds, 3));
   executor::RunExecutor executor(docker, *store, *results, secret_box, executor_options);
 
   AgentOptions loop_options;
