@@ -63,7 +63,8 @@ public:
   virtual std::int64_t malformed_messages() const = 0;
 };
 
-// Throws Fatal for an unknown URL, or when the broker cannot be reached at start-up.
+// Throws Fatal for an unknown or malformed URL. A broker that cannot be reached at start-up is
+// not fatal: the backend keeps trying, and publish() fails until it connects.
 std::unique_ptr<Queue> open_queue(const std::string& url);
 
 } // namespace cicd::queue
