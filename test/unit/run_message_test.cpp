@@ -69,5 +69,67 @@ TEST(RunMessage, RefusesMalformedPayloads) {
   }
 }
 
+TEST(ControlMessage, EncodesTheDocumentedFormat) {
+  EXPECT_EQ(encode_control(ControlMessage{ControlMessage::Kind::abort_run, 12, {}}),
+            R"({"v":1,"type":"abort","runId":12})");
+  EXPECT_EQ(encode_control(ControlMessage{ControlMessage::Kind::drain_agent, 0, "host-1a2b"}),
+            R"({"v":1,"type":"drain","agentId":"host-1a2b"})");
+}
+
+TEST(ControlMessage, RoundTrips) {
+  for (const auto& message :
+       {ControlMessage{ControlMessage::Kind::abort_run, 1, {}},
+        ControlMessage{
+            ControlMessage::Kind::abort_run, std::numeric_limits<std::int64_t>::max(), {}},
+        ControlMessage{ControlMessage::Kind::drain_agent, 0, "host-1a2b"},
+        ControlMessage{ControlMessage::Kind::drain_agent, 0, "quote\"and\\slash caf\xc3\xa9"}}) {
+    auto decoded = decode_control(encode_control(message));
+    ASSERT_OK(decoded) << encode_control(message);
+    EXPECT_EQ(*decoded, message);
+  }
+}
+
+TEST(ControlMessage, IgnoresTheFieldsOfTheOtherType) {
+  auto decoded = decode_control(R"({"agentId":"a","type":"abort","v":1,"runId":5,"x":{}})");
+  ASSERT_OK(decoded);
+  EXPECT_EQ(*decoded, (ControlMessage{ControlMessage::Kind::abort_run, 5, {}}));
+}
+
+TEST(ControlMessage, RefusesUnknownTypes) {
+  for (std::string type : {"\"explode\"", "\"Abort\"", "\"\"", "null", "1"}) {
+    auto decoded = decode_control(R"({"v":1,"type":)" + type + R"(,"runId":3})");
+    EXPECT_ERROR(decoded, ErrorCode::invalid_input) << "type: " << type;
+  }
+  EXPECT_ERROR_FIELD(decode_control(R"({"v":1,"type":"explode","runId":3})"),
+                     ErrorCode::invalid_input, "type");
+  EXPECT_ERROR_FIELD(decode_control(R"({"v":1,"runId":3})"), ErrorCode::invalid_input, "type");
+}
+
+TEST(ControlMessage, RefusesMissingOrMistypedFields) {
+  EXPECT_ERROR_FIELD(decode_control(R"({"v":1,"type":"abort"})"), ErrorCode::invalid_input,
+                     "runId");
+  EXPECT_ERROR_FIELD(decode_control(R"({"v":1,"type":"drain","runId":3})"),
+                     ErrorCode::invalid_input, "agentId");
+  EXPECT_ERROR(decode_control(R"({"v":1,"type":"abort","runId":"3"})"), ErrorCode::invalid_input);
+  EXPECT_ERROR(decode_control(R"({"v":1,"type":"drain","agentId":7})"), ErrorCode::invalid_input);
+}
+
+TEST(ControlMessage, RefusesUnknownVersions) {
+  for (std::string version : {"0", "2", "\"1\"", "null"}) {
+    EXPECT_ERROR_FIELD(decode_control(R"({"v":)" + version + R"(,"type":"abort","runId":3})"),
+                       ErrorCode::invalid_input, "v")
+        << "v: " << version;
+  }
+  EXPECT_ERROR_FIELD(decode_control(R"({"type":"abort","runId":3})"), ErrorCode::invalid_input,
+                     "v");
+}
+
+TEST(ControlMessage, RefusesMalformedPayloads) {
+  for (std::string payload : {std::string(), std::string("not json"), std::string("[1]"),
+                              std::string(R"({"v":1,"type":"abort","runId":3})") + "x"}) {
+    EXPECT_ERROR(decode_control(payload), ErrorCode::invalid_input) << payload;
+  }
+}
+
 } // namespace
 } // namespace cicd::queue
