@@ -22,12 +22,25 @@ TEST(Cli, VersionPrintsTheVersion) {
 }
 
 TEST(Cli, RolesNotBuiltYetSaySoAndExit2) {
-  for (const auto* role : {"agent", "ui", "ctl"}) {
+  for (const auto* role : {"ui", "ctl"}) {
     auto result = run_cicd({role});
     EXPECT_EQ(result.exit_code, 2) << role;
     EXPECT_NE(result.err.find("not built"), std::string::npos) << role << ": " << result.err;
     EXPECT_TRUE(result.out.empty()) << role << ": " << result.out;
   }
+}
+
+TEST(Cli, AnAgentWithoutItsDatabaseAndBrokerIsOneClearLineAndExit2) {
+  auto result = run_cicd({"agent", "--data-dir", "/tmp/cicd-cli-test-agent"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "cicd: --db and --queue are required: the masters' database and broker\n");
+  auto inproc = run_cicd({"agent", "--data-dir", "/tmp/cicd-cli-test-agent", "--db",
+                          "postgresql:///nowhere", "--queue", "inproc:"});
+  EXPECT_EQ(inproc.exit_code, 2);
+  EXPECT_EQ(line_count(inproc.err), 1u) << inproc.err;
+  EXPECT_NE(inproc.err.find("--queue inproc: works only inside `cicd standalone`"),
+            std::string::npos)
+      << inproc.err;
 }
 
 TEST(Cli, AnUnknownOptionIsOneClearLineAndExit2) {
