@@ -111,15 +111,18 @@ TEST_F(FleetTest, ARunLostWithItsAgentIsRetriedElsewhereWhenTheJobOptsIn) {
   fleet().add_master();
   fleet().add_agent(agent_with(1, 3));
   fleet().add_agent(agent_with(1, 3));
-  put_job("flaky-host", "if [ \"$CICD_RUN_ID\" = 1 ]; then sleep 120; fi; echo done",
+  put_job("flaky-host", "if [ \"$CICD_RUN_ID\" = 1 ]; then sleep 60; fi; echo done",
           R"("retry": {"onInfrastructureError": 1})");
   auto id = trigger(0, "flaky-host");
   auto running = wait_for_status("flaky-host", id, "running", 60s);
+  std::filesystem::path killed_dir;
   for (std::size_t i = 0; i < fleet().agent_count(); ++i) {
     if (fleet().agent(i).id() == running.agent) {
       ::kill(fleet().agent(i).process().pid(), SIGKILL);
+      killed_dir = fleet().agent(i).data_dir();
     }
   }
+  ASSERT_FALSE(killed_dir.empty()) << "no agent " << running.agent;
   EXPECT_THAT(wait_for_end("flaky-host", id, 30s).reason, StartsWith("agent lost"));
   // The retry is the next run of the job.
   auto retry_id = id + 1;
@@ -129,6 +132,10 @@ TEST_F(FleetTest, ARunLostWithItsAgentIsRetriedElsewhereWhenTheJobOptsIn) {
   EXPECT_EQ(string_member(document["trigger"], "kind"), "retry");
   EXPECT_EQ(document["trigger"]["retryOf"].GetInt64(), id);
   EXPECT_NE(retry.agent, running.agent);
+  // What the killed agent left goes when it starts again (checked at teardown).
+  FleetAgentOptions again;
+  again.data_dir = killed_dir;
+  fleet().add_agent(again);
 }
 
 TEST_F(FleetTest, SigtermDrainsAnAgentItsRunFinishesAndNothingNewStartsThere) {
