@@ -3,6 +3,7 @@
 #include "cicd/core/clock.hpp"
 #include "cicd/core/log.hpp"
 #include "cicd/crypto/random.hpp"
+#include "cicd/executor/infrastructure_retry.hpp"
 
 #include <fstream>
 
@@ -199,12 +200,16 @@ void AgentLoop::dispatch_loop() {
         // Out of disk or file descriptors before the run could start: the run errors, the
         // agent goes on.
         outcome = executor::Outcome{model::RunStatus::errored, std::nullopt,
-                                    std::string("the agent could not run it: ") + e.what()};
-        m_store.finish_run(id, lease, outcome.status, std::nullopt, outcome.reason, false,
-                           now_unix_ms());
+                                    std::string("the agent could not run it: ") + e.what(), true};
+        outcome.recorded = static_cast<bool>(m_store.finish_run(
+            id, lease, outcome.status, std::nullopt, outcome.reason, false, now_unix_ms()));
       }
       log::info("run {} of {} ended: {}{}", id, run.job, model::to_string(outcome.status),
                 outcome.reason.empty() ? "" : " (" + outcome.reason + ")");
+      if (outcome.status == model::RunStatus::errored && outcome.infrastructure_error &&
+          outcome.recorded) {
+        executor::retry_after_infrastructure_error(m_store, m_queue, run, now_unix_ms());
+      }
       {
         std::lock_guard done_lock(m_mutex);
         m_active.erase(id);

@@ -2,30 +2,11 @@
 
 #include "cicd/core/clock.hpp"
 #include "cicd/core/log.hpp"
-#include "cicd/model/job.hpp"
+#include "cicd/executor/infrastructure_retry.hpp"
 
 #include <map>
 
 namespace cicd::master {
-
-namespace {
-
-// A run's number of earlier attempts: how many retry_of links lead back from it.
-int earlier_attempts(store::Store& store, const model::Run& run) {
-  int attempts = 0;
-  auto current = run;
-  while (current.trigger.retry_of && attempts <= model::k_max_infrastructure_retries) {
-    auto previous = store.get_run(current.job, *current.trigger.retry_of);
-    if (!previous) {
-      break;
-    }
-    current = std::move(*previous);
-    ++attempts;
-  }
-  return attempts;
-}
-
-} // namespace
 
 Sweeper::Sweeper(store::Store& store, queue::Queue& queue, SweeperOptions options)
     : m_store(store), m_queue(queue), m_options(std::move(options)) {}
@@ -86,34 +67,8 @@ void Sweeper::expire_leases(std::int64_t now_ms) {
   }
   for (const auto& run : *expired) {
     log::warn("run {} of {}: {}", run.id, run.job, run.reason);
-    retry_if_wanted(run, now_ms);
+    executor::retry_after_infrastructure_error(m_store, m_queue, run, now_ms);
   }
-}
-
-void Sweeper::retry_if_wanted(const model::Run& run, std::int64_t now_ms) {
-  auto job = m_store.get_job(run.job);
-  if (!job) {
-    return;
-  }
-  auto definition = model::parse_job_definition(job->definition_json);
-  if (!definition || definition->retries_on_infrastructure_error == 0) {
-    return;
-  }
-  auto attempts = earlier_attempts(m_store, run);
-  if (attempts >= definition->retries_on_infrastructure_error) {
-    log::info("run {} of {}: not retried, {} retr{} already", run.id, run.job, attempts,
-              attempts == 1 ? "y" : "ies");
-    return;
-  }
-  auto retry = m_store.create_retry(run, now_ms);
-  if (!retry) {
-    log::warn("run {} of {}: its retry could not be created: {}", run.id, run.job,
-              retry.error().message);
-    return;
-  }
-  log::info("run {} of {} retried as run {}", run.id, run.job, retry->id);
-  // A failed publish leaves the retry queued: the republish below finds it.
-  m_queue.publish(queue::RunMessage{retry->id, retry->job, retry->resource_class});
 }
 
 void Sweeper::republish_lost_messages(std::int64_t now_ms) {

@@ -41,7 +41,6 @@ public:
 
 private:
   void expire_leases(std::int64_t now_ms);
-  void retry_if_wanted(const model::Run& run, std::int64_t now_ms);
   void republish_lost_messages(std::int64_t now_ms);
 
   store::Store& m_store;

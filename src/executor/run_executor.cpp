@@ -22,13 +22,15 @@ namespace {
 // A step failed for a reason a user can act on: the run is errored with it.
 struct Errored {
   std::string reason;
+  bool infrastructure = false; // Docker or the store unreachable, the agent's disk
 };
 
 template <class T>
 T or_errored(Result<T> result, std::string_view context = {}) {
   if (!result) {
     throw Errored{context.empty() ? result.error().message
-                                  : std::string(context) + ": " + result.error().message};
+                                  : std::string(context) + ": " + result.error().message,
+                  result.error().code == ErrorCode::unavailable};
   }
   if constexpr (!std::is_void_v<T>) {
     return std::move(*result);
@@ -272,17 +274,18 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
     if (auto collected = collect_results(m_docker, id, spec, m_store, m_results, run, lease,
                                          temp.path, console, m_options.lease_length);
         !collected) {
-      throw Errored{collected.error().message};
+      throw Errored{collected.error().message, collected.error().code == ErrorCode::unavailable};
     }
   } catch (const Errored& e) {
-    outcome = Outcome{RunStatus::errored, outcome.exit_code, e.reason};
+    outcome = Outcome{RunStatus::errored, outcome.exit_code, e.reason, e.infrastructure};
     if (auto reason = cancel.reason(); reason && reason->status != RunStatus::errored) {
       outcome.status = reason->status; // aborted or timed out before the job container ran
       outcome.reason = reason->reason;
+      outcome.infrastructure_error = false;
     }
   } catch (const std::exception& e) {
     outcome = Outcome{RunStatus::errored, outcome.exit_code,
-                      std::string("the agent failed while running it: ") + e.what()};
+                      std::string("the agent failed while running it: ") + e.what(), true};
   }
   container_done = true;
   if (outcome.status == RunStatus::errored && !outcome.reason.empty()) {
@@ -292,9 +295,12 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
                      m_options.lease_length);
   console.close();
   lease_lost = console.lease_lost();
-  if (auto full = console.file_error();
-      full && (outcome.status == RunStatus::succeeded || outcome.status == RunStatus::failed)) {
-    outcome = Outcome{RunStatus::errored, outcome.exit_code, full->message};
+  if (auto full = console.file_error()) {
+    if (outcome.status == RunStatus::succeeded || outcome.status == RunStatus::failed) {
+      outcome = Outcome{RunStatus::errored, outcome.exit_code, full->message, true};
+    }
+    // Also when the heartbeat stopped the job for it: the agent's disk, not the job.
+    outcome.infrastructure_error = outcome.status == RunStatus::errored;
   }
 
   bool console_stored = false;
@@ -325,6 +331,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
     watcher.join();
   }
   if (!finished) {
+    outcome.recorded = false;
     lease_lost = lease_lost || finished.error().code == ErrorCode::conflict;
     log::warn("run {}: final status {} not written: {}", run.id, model::to_string(outcome.status),
               finished.error().message);

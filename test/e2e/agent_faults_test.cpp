@@ -5,7 +5,9 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 
 namespace cicd::test {
 namespace {
@@ -47,6 +49,30 @@ TEST_F(AgentDiskFullTest, AFullWorkDirErrorsTheRunAsDiskFullAndTheAgentGoesOn) {
   auto quiet = wait_for_end("quiet", next);
   EXPECT_EQ(quiet.status, "succeeded") << quiet.body;
   EXPECT_THAT(console("quiet", next), HasSubstr("fine\n"));
+}
+
+TEST_F(AgentDiskFullTest, AnInfrastructureErrorIsRetriedAsOftenAsTheJobAsks) {
+  put_job("loud", freestyle_job("yes 0123456789abcdef | head -c 4000000",
+                                R"("retry": {"onInfrastructureError": 1})"));
+  auto id = trigger("loud");
+  EXPECT_THAT(wait_for_end("loud", id).reason, StartsWith("disk full:"));
+  // The retry fills the disk too; with one retry allowed, it is the last run.
+  auto retry = wait_for_end("loud", id + 1);
+  EXPECT_EQ(retry.status, "errored") << retry.body;
+  auto document = parse_json(retry.body);
+  EXPECT_EQ(string_member(document["trigger"], "kind"), "retry");
+  EXPECT_EQ(document["trigger"]["retryOf"].GetInt64(), id);
+  std::this_thread::sleep_for(std::chrono::seconds(1)); // bounded: no third run comes
+  auto third = call(Verb::get, run_path("loud", id + 2), {}, "read");
+  EXPECT_EQ(third.status, 404) << third.body;
+}
+
+TEST_F(AgentDiskFullTest, AFailedScriptIsNeverRetried) {
+  put_job("failing", freestyle_job("exit 3", R"("retry": {"onInfrastructureError": 2})"));
+  auto id = trigger("failing");
+  EXPECT_EQ(wait_for_end("failing", id).status, "failed");
+  std::this_thread::sleep_for(std::chrono::seconds(1)); // bounded: no retry comes
+  EXPECT_EQ(call(Verb::get, run_path("failing", id + 1), {}, "read").status, 404);
 }
 
 } // namespace

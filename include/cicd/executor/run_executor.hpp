@@ -37,6 +37,10 @@ struct Outcome {
   model::RunStatus status = model::RunStatus::errored;
   std::optional<std::int64_t> exit_code;
   std::string reason;
+  // Errored because of the machinery (Docker or the store unreachable, the agent's disk
+  // full), not because of anything in the job: such a run may be retried.
+  bool infrastructure_error = false;
+  bool recorded = true; // the final status was written under this execution's lease
 };
 
 // Labels on everything created for a run.
