@@ -54,7 +54,7 @@ api() { curl -sf -H "Authorization: Bearer $CICD_TOKEN" "$@"; }
 start_agent() { # name slots
   mkdir -p "$work/$1"
   "$cicd" agent --data-dir "$work/$1" "${common[@]}" --secrets-key "$work/master/secrets.key" \
-    --slots "$2" --cpu-threshold 100 --heartbeat 1 2>"$work/$1.log" &
+    --slots "$2" --cpu-threshold 100 --heartbeat 1 --listen 127.0.0.1:0 2>"$work/$1.log" &
   pids+=($!)
   for _ in $(seq 100); do [ -s "$work/$1/agent.id" ] && break; sleep 0.1; done
   local id; id=$(cat "$work/$1/agent.id")

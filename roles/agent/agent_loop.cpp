@@ -147,6 +147,9 @@ bool AgentLoop::machine_busy() {
     double share =
         100.0 * static_cast<double>(busy - m_cpu_busy) / static_cast<double>(total - m_cpu_total);
     over = m_cpu_total != 0 && share > m_options.cpu_threshold;
+    if (m_cpu_total != 0) {
+      m_cpu_busy_ratio = share / 100.0; // metrics
+    }
   }
   m_cpu_busy = busy;
   m_cpu_total = total;
@@ -209,6 +212,9 @@ void AgentLoop::dispatch_loop() {
       if (outcome.status == model::RunStatus::errored && outcome.infrastructure_error &&
           outcome.recorded) {
         executor::retry_after_infrastructure_error(m_store, m_queue, run, now_unix_ms());
+      }
+      if (m_options.on_run_end) { // metrics
+        m_options.on_run_end(outcome.status);
       }
       {
         std::lock_guard done_lock(m_mutex);

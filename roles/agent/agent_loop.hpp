@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -22,6 +23,8 @@ struct AgentOptions {
   int slots = 0;               // 0: one per core
   double cpu_threshold = 80.0; // take no new run while the machine's CPU use is above (%)
   std::vector<std::string> resource_classes = {"default"};
+  // Metrics: called on the run's thread with the final status of each run that ends here.
+  std::function<void(model::RunStatus)> on_run_end;
 };
 
 // Thread safety: start() once; the other methods from any thread.
@@ -51,6 +54,9 @@ public:
   int slots() const { return m_options.slots; }
 
   int running() const;
+  // Metrics: the machine's busy CPU share (0..1) as the dispatcher last measured it; it
+  // measures only while a slot is free.
+  double cpu_busy_ratio() const { return m_cpu_busy_ratio; }
   // True once a drain was asked through a control message (the caller also learns it from
   // the database on its heartbeat).
   bool drain_requested() const { return m_drain_requested; }
@@ -76,6 +82,7 @@ private:
   std::vector<std::int64_t> m_finished; // workers done, to be joined
   std::uint64_t m_cpu_busy = 0;
   std::uint64_t m_cpu_total = 0;
+  std::atomic<double> m_cpu_busy_ratio{0}; // what machine_busy() last saw, for metrics
 };
 
 } // namespace cicd::agent

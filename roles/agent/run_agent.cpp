@@ -1,7 +1,9 @@
 #include "agent.hpp"
 
+#include "agent_endpoint.hpp"
 #include "agent_identity.hpp"
 #include "agent_loop.hpp"
+#include "agent_metrics.hpp"
 #include "agent_presence.hpp"
 
 #include "cicd/config/options.hpp"
@@ -31,7 +33,8 @@ constexpr const char* k_usage =
     "/var/run/docker.sock), writing status, console and results itself.\n"
     "SIGTERM or SIGINT: take nothing new, let the runs in progress finish (up to\n"
     "--drain-timeout, then abort them), clean up, leave the agent list, exit 0.\n"
-    "A second SIGTERM or SIGINT aborts the runs in progress at once.";
+    "A second SIGTERM or SIGINT aborts the runs in progress at once.\n"
+    "GET /healthz and GET /metrics (Prometheus) answer on --listen, without a token.";
 
 struct AgentRoleOptions {
   std::string data_dir = "/var/lib/cicd";
@@ -40,6 +43,7 @@ struct AgentRoleOptions {
   std::string results;
   std::string secrets_key;
   std::string resource_classes = "default";
+  std::string listen = "127.0.0.1:9101";
   int slots = 0;
   double cpu_threshold = 80.0;
   int grace_seconds = 10;
@@ -108,7 +112,10 @@ int run_agent(int argc, const char* const* argv) {
       "seconds between the agent's heartbeats in the agent list")(
       "lease", po::value(&options.lease_seconds)->default_value(options.lease_seconds),
       "seconds a run's lease lasts without renewal (renewed every second): past it, the "
-      "masters' sweeper declares the agent lost and the run errored");
+      "masters' sweeper declares the agent lost and the run errored")(
+      "listen", po::value(&options.listen)->default_value(options.listen),
+      "HOST:PORT of the agent's GET /healthz and GET /metrics (no token: keep it on loopback "
+      "or a private network; port 0 picks a free one)");
   auto vm = config::parse_options("agent", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
@@ -121,6 +128,7 @@ int run_agent(int argc, const char* const* argv) {
                 "amqp://… broker",
                 2);
   }
+  auto listen = config::parse_listen(options.listen); // a typo stops here, before any work
   std::filesystem::path data_dir(options.data_dir);
   std::filesystem::create_directories(data_dir / "work");
   if (options.secrets_key.empty()) {
@@ -154,7 +162,12 @@ int run_agent(int argc, const char* const* argv) {
   loop_options.cpu_threshold = options.cpu_threshold;
   loop_options.resource_classes.clear();
   boost::split(loop_options.resource_classes, options.resource_classes, boost::is_any_of(","));
+  AgentMetrics metrics;
+  loop_options.on_run_end = [&metrics](model::RunStatus status) { metrics.run_ended(status); };
   AgentLoop loop(*queue, *store, executor, loop_options);
+  // After block_stop_signals(): see AgentEndpoint.
+  AgentEndpoint endpoint(options.listen, loop, metrics);
+  log::info("serving GET /healthz and GET /metrics on http://{}:{}", listen.host, endpoint.port());
 
   store::AgentInfo info;
   info.id = executor_options.agent_id;
@@ -182,6 +195,7 @@ int run_agent(int argc, const char* const* argv) {
     }
     bool asked = signals_seen > 0 || presence.drain_requested() || loop.drain_requested();
     if (asked && !drained.valid()) {
+      metrics.set_draining();
       log::info("draining: taking no new run, letting {} run(s) finish (up to {}s){}",
                 loop.running(), options.drain_timeout_seconds,
                 signals_seen > 0 ? "; signal again to abort them" : "");

@@ -47,9 +47,39 @@ Api::Api(ApiDependencies deps) : m_deps(deps) {
   add_result_routes(m_router, m_deps);
   add_settings_routes(m_router, m_deps);
   add_agent_routes(m_router, m_deps);
+  add_metrics_routes(m_router, m_deps, m_request_counts);
 }
 
 http::Reply Api::handle(http::Request&& request) const {
+  const http::Route* route = nullptr;
+  try {
+    auto reply = answer(request, route);
+    m_request_counts.count(route != nullptr ? std::string_view(route->pattern)
+                                            : unanswered_route(request),
+                           request.method(), reply.response.result_int());
+    return reply;
+  } catch (...) {
+    // The server turns it into a 500.
+    m_request_counts.count(route != nullptr ? std::string_view(route->pattern) : "unmatched",
+                           request.method(), 500);
+    throw;
+  }
+}
+
+std::string_view Api::unanswered_route(const http::Request& request) const {
+  auto target = http::parse_target(request.target());
+  if (!target) {
+    return "unmatched";
+  }
+  if (target->segments.size() == 1 && target->segments[0] == "healthz") {
+    return "/healthz";
+  }
+  // Refused before routing (401): counted under the route it was meant for.
+  auto found = m_router.find(request.method(), *target);
+  return found.route != nullptr ? std::string_view(found.route->pattern) : "unmatched";
+}
+
+http::Reply Api::answer(const http::Request& request, const http::Route*& route) const {
   auto target = http::parse_target(request.target());
   if (!target) {
     return http::problem_response(target.error());
@@ -64,7 +94,7 @@ http::Reply Api::handle(http::Request&& request) const {
     return http::json_response(http::Status::ok, R"({"status":"ok"})");
   }
   try {
-    return handle_authenticated(request, *target);
+    return handle_authenticated(request, *target, route);
   } catch (const ErrorException& e) {
     if (e.error().code == ErrorCode::internal || e.error().code == ErrorCode::unavailable) {
       log::error("{} {}: {}", std::string_view(request.method_string()),
@@ -82,8 +112,8 @@ http::Reply Api::handle(http::Request&& request) const {
   }
 }
 
-http::Reply Api::handle_authenticated(const http::Request& request,
-                                      const http::Target& target) const {
+http::Reply Api::handle_authenticated(const http::Request& request, const http::Target& target,
+                                      const http::Route*& route) const {
   // Authentication comes before any other work, including routing.
   auto token = bearer_token(request);
   if (token.empty()) {
@@ -108,6 +138,7 @@ http::Reply Api::handle_authenticated(const http::Request& request,
     return http::problem_response(http::Status::not_found,
                                   "there is no such route: see docs/api.md for the API");
   }
+  route = found.route;
   auto needed = static_cast<auth::Scope>(found.route->tag);
   if (!auth::allows(claims->scope, needed)) {
     return http::problem_response(

@@ -1,6 +1,9 @@
 #pragma once
 // The master's REST API: authentication first, then routing, then the route's handler.
 // Routes live one resource per file (jobs_routes.cpp, runs_routes.cpp, secrets_routes.cpp).
+// Every request answered is counted for GET /metrics (request_counts.hpp).
+
+#include "request_counts.hpp"
 
 #include "cicd/auth/token.hpp"
 #include "cicd/crypto/secret_box.hpp"
@@ -35,6 +38,8 @@ void add_secret_routes(http::Router& router, const ApiDependencies& deps);
 void add_result_routes(http::Router& router, const ApiDependencies& deps);
 void add_settings_routes(http::Router& router, const ApiDependencies& deps);
 void add_agent_routes(http::Router& router, const ApiDependencies& deps);
+void add_metrics_routes(http::Router& router, const ApiDependencies& deps,
+                        const RequestCounts& request_counts);
 
 // Thread safety: handle() may run concurrently once constructed.
 class Api {
@@ -46,8 +51,14 @@ public:
   const http::Router& router() const { return m_router; }
 
 private:
-  http::Reply handle_authenticated(const http::Request& request, const http::Target& target) const;
+  // `route` is set to the route that answered, once one is found.
+  http::Reply answer(const http::Request& request, const http::Route*& route) const;
+  http::Reply handle_authenticated(const http::Request& request, const http::Target& target,
+                                   const http::Route*& route) const;
+  // The route label of a request no handler answered (refused before or at routing).
+  std::string_view unanswered_route(const http::Request& request) const;
   ApiDependencies m_deps;
+  mutable RequestCounts m_request_counts; // counting is synchronized inside
   http::Router m_router;
 };
 

@@ -59,6 +59,9 @@ public:
   Result<std::vector<ConsoleChunk>> read_console(std::int64_t id, std::int64_t from_offset,
                                                  int max_chunks) override;
   Result<std::vector<ResultInfo>> list_results(std::int64_t id) override;
+  Result<RunStatistics>
+  run_statistics(const std::vector<std::int64_t>& run_time_bounds_ms,
+                 const std::vector<std::int64_t>& queue_wait_bounds_ms) override;
   Result<std::optional<std::string>> get_setting(std::string_view key) override;
   Result<void> put_setting(std::string_view key, std::string_view value) override;
 

@@ -45,9 +45,8 @@ bool rabbitmqctl(const std::string& arguments) {
 
 } // namespace
 
-FleetAgent::FleetAgent(std::vector<std::string> args, fs::path data_dir, fs::path log_file)
-    : m_data_dir(std::move(data_dir)),
-      m_process(std::make_unique<CicdProcess>(std::move(args), std::move(log_file))) {}
+FleetAgent::FleetAgent(std::unique_ptr<CicdProcess> process, fs::path data_dir, std::uint16_t port)
+    : m_data_dir(std::move(data_dir)), m_process(std::move(process)), m_port(port) {}
 
 std::string FleetAgent::id() const {
   std::ifstream in(m_data_dir / "agent.id");
@@ -128,31 +127,33 @@ std::size_t Fleet::add_agent(FleetAgentOptions options) {
       options.data_dir.empty() ? m_dir.path() / fmt::format("agent-{}", index) : options.data_dir;
   fs::create_directories(data_dir);
   auto log_file = m_dir.path() / fmt::format("agent-{}.log", index);
-  m_agents.push_back(std::make_unique<FleetAgent>(
-      std::vector<std::string>{"agent",
-                               "--data-dir",
-                               data_dir.string(),
-                               "--db",
-                               m_db_url,
-                               "--queue",
-                               m_amqp_url,
-                               "--results",
-                               "file://" + (m_dir.path() / "results").string(),
-                               "--secrets-key",
-                               (m_dir.path() / "secrets.key").string(),
-                               "--slots",
-                               std::to_string(options.slots),
-                               "--cpu-threshold",
-                               "100",
-                               "--grace",
-                               std::to_string(options.grace_seconds),
-                               "--drain-timeout",
-                               std::to_string(options.drain_timeout_seconds),
-                               "--lease",
-                               std::to_string(options.lease_seconds),
-                               "--heartbeat",
-                               "1"},
-      data_dir, log_file));
+  std::uint16_t port = 0;
+  auto process =
+      start_serving(std::vector<std::string>{"agent",
+                                             "--data-dir",
+                                             data_dir.string(),
+                                             "--db",
+                                             m_db_url,
+                                             "--queue",
+                                             m_amqp_url,
+                                             "--results",
+                                             "file://" + (m_dir.path() / "results").string(),
+                                             "--secrets-key",
+                                             (m_dir.path() / "secrets.key").string(),
+                                             "--slots",
+                                             std::to_string(options.slots),
+                                             "--cpu-threshold",
+                                             "100",
+                                             "--grace",
+                                             std::to_string(options.grace_seconds),
+                                             "--drain-timeout",
+                                             std::to_string(options.drain_timeout_seconds),
+                                             "--lease",
+                                             std::to_string(options.lease_seconds),
+                                             "--heartbeat",
+                                             "1"},
+                    log_file, port);
+  m_agents.push_back(std::make_unique<FleetAgent>(std::move(process), data_dir, port));
   // Ready once it is in the agent list (it registers after connecting to everything).
   auto& agent = *m_agents.back();
   auto deadline = std::chrono::steady_clock::now() + 30s;

@@ -28,12 +28,16 @@ struct FleetAgentOptions {
   std::filesystem::path data_dir; // empty: a new one (set it to restart an agent in place)
 };
 
-// One `cicd agent` process.
+// One `cicd agent` process, its GET /healthz and GET /metrics on a free port of its own
+// (agents on one host cannot share the default one).
 class FleetAgent {
 public:
-  FleetAgent(std::vector<std::string> args, std::filesystem::path data_dir,
-             std::filesystem::path log_file);
+  FleetAgent(std::unique_ptr<CicdProcess> process, std::filesystem::path data_dir,
+             std::uint16_t port);
   const std::filesystem::path& data_dir() const { return m_data_dir; }
+  // Where its --listen is: GET /metrics without a token.
+  std::uint16_t port() const { return m_port; }
+  HttpClient client() const { return HttpClient("127.0.0.1", m_port); }
   // The id it labels containers with (from <data-dir>/agent.id, written at start).
   std::string id() const;
   CicdProcess& process() { return *m_process; }
@@ -42,6 +46,7 @@ public:
 private:
   std::filesystem::path m_data_dir;
   std::unique_ptr<CicdProcess> m_process;
+  std::uint16_t m_port = 0;
 };
 
 // Thread safety: none; one per test.
@@ -59,7 +64,8 @@ public:
 
   // Starts a master and waits until it answers; returns its index.
   std::size_t add_master();
-  // Starts an agent and waits until it is in the agent list; returns its index.
+  // Starts an agent (--listen on a free port) and waits until its GET /healthz answers and it
+  // is in the agent list; returns its index.
   std::size_t add_agent(FleetAgentOptions options = {});
   HttpClient client(std::size_t master) const;
   std::uint16_t port(std::size_t master) const { return m_master_ports.at(master); }

@@ -14,6 +14,7 @@
 #include "cicd/model/run.hpp"
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -91,6 +92,22 @@ struct ConsoleChunk {
   std::int64_t seq = 0;
   std::int64_t byte_offset = 0; // position of the chunk's first byte in the whole console
   std::string content;
+};
+
+// How many durations fell at or below each bound, for a Prometheus histogram.
+struct DurationCounts {
+  std::vector<std::int64_t> bounds_ms;   // the upper bounds asked for, ascending
+  std::vector<std::int64_t> at_or_below; // per bound: how many durations are ≤ it (cumulative)
+  std::int64_t count = 0;                // all durations counted
+  std::int64_t sum_ms = 0;
+};
+
+// The runs of every job as they are now, for metrics.
+struct RunStatistics {
+  std::map<model::RunStatus, std::int64_t> by_status; // statuses without runs are absent
+  std::map<std::string, std::int64_t> queued_by_class;
+  DurationCounts run_time;   // startedAt → finishedAt of the finished runs that started
+  DurationCounts queue_wait; // queuedAt → startedAt of the runs that started
 };
 
 struct SecretInfo {
@@ -192,6 +209,12 @@ public:
   sealed_secrets(std::string_view job) = 0;
 
   // --- Reads for the API.
+  // Counts over the runs of every job, for metrics: two aggregate queries, each a pass over
+  // the runs table, not one snapshot (a run may change between them). The bounds must be
+  // ascending; a duration equal to a bound counts as at or below it.
+  virtual Result<RunStatistics>
+  run_statistics(const std::vector<std::int64_t>& run_time_bounds_ms,
+                 const std::vector<std::int64_t>& queue_wait_bounds_ms) = 0;
   // Chunks starting at or after byte `from_offset` (the chunk containing it included), in
   // order, at most `max_chunks`.
   virtual Result<std::vector<ConsoleChunk>> read_console(std::int64_t id, std::int64_t from_offset,
