@@ -56,6 +56,12 @@ TEST_F(AgentDiskFullTest, AnInfrastructureErrorIsRetriedAsOftenAsTheJobAsks) {
                                 R"("retry": {"onInfrastructureError": 1})"));
   auto id = trigger("loud");
   EXPECT_THAT(wait_for_end("loud", id).reason, StartsWith("disk full:"));
+  // The retry is created right after the run's status is written: wait for it to appear.
+  auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (call(Verb::get, run_path("loud", id + 1), {}, "read").status == 404 &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
   // The retry fills the disk too; with one retry allowed, it is the last run.
   auto retry = wait_for_end("loud", id + 1);
   EXPECT_EQ(retry.status, "errored") << retry.body;

@@ -124,8 +124,13 @@ TEST_F(FleetTest, ARunLostWithItsAgentIsRetriedElsewhereWhenTheJobOptsIn) {
   }
   ASSERT_FALSE(killed_dir.empty()) << "no agent " << running.agent;
   EXPECT_THAT(wait_for_end("flaky-host", id, 30s).reason, StartsWith("agent lost"));
-  // The retry is the next run of the job.
+  // The retry is the next run of the job, created right after the first is declared lost.
   auto retry_id = id + 1;
+  auto until = std::chrono::steady_clock::now() + 30s;
+  while (call(0, Verb::get, run_path("flaky-host", retry_id), {}, "read").status == 404 &&
+         std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(100ms);
+  }
   auto retry = wait_for_end("flaky-host", retry_id, 60s);
   EXPECT_EQ(retry.status, "succeeded") << retry.body;
   auto document = parse_json(retry.body);
