@@ -177,6 +177,31 @@ TEST_F(FleetTest, SigtermDrainsAnAgentItsRunFinishesAndNothingNewStartsThere) {
   EXPECT_EQ(listed.find(drained_id), std::string::npos) << "it left the agent list: " << listed;
 }
 
+TEST_F(FleetTest, ASecondSigintAbortsTheRunsInHandAndTheAgentStillExitsCleanly) {
+  if (!m_fleet) {
+    return;
+  }
+  fleet().add_master();
+  auto index = fleet().add_agent(agent_with(1));
+  put_job("long", "echo started; sleep 120; echo not reached");
+  auto id = trigger(0, "long");
+  wait_for_status("long", id, "running", 60s);
+  auto& process = fleet().agent(index).process();
+  ::kill(process.pid(), SIGINT); // drain: the run would go on
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(get_run("long", id).status, "running");
+  ::kill(process.pid(), SIGINT); // now: abort it
+  auto run = wait_for_end("long", id, 30s);
+  EXPECT_EQ(run.status, "aborted") << run.body;
+  EXPECT_EQ(run.reason, "agent shut down") << run.body;
+  auto until = std::chrono::steady_clock::now() + 30s;
+  while (process.running() && std::chrono::steady_clock::now() < until) {
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_FALSE(process.running()) << "the agent did not exit";
+  EXPECT_EQ(process.exit_code(), 0);
+}
+
 TEST_F(FleetTest, AbortsReachARunQueuedInTheBrokerAndARunningOne) {
   if (!m_fleet) {
     return;
