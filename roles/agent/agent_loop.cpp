@@ -5,15 +5,18 @@
 #include "cicd/crypto/random.hpp"
 #include "cicd/executor/infrastructure_retry.hpp"
 
+#include <algorithm>
 #include <fstream>
 
 namespace cicd::agent {
 
 AgentLoop::AgentLoop(queue::Queue& queue, store::Store& store, executor::RunExecutor& executor,
                      AgentOptions options)
-    : m_queue(queue), m_store(store), m_executor(executor), m_options(std::move(options)) {
+    : m_queue(queue), m_store(store), m_executor(executor), m_options(std::move(options)),
+      m_capacity(m_options.cpus, m_options.memory_mib),
+      m_classes(store, m_options.resource_classes, m_options.class_refresh) {
   if (m_options.slots <= 0) {
-    m_options.slots = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+    m_options.slots = machine_cores();
   }
 }
 
@@ -41,7 +44,8 @@ void AgentLoop::start(bool republish_queued) {
   m_queue.on_control([this](const queue::ControlMessage& message) { on_control(message); });
   m_taking = true;
   m_dispatcher = std::thread([this] { dispatch_loop(); });
-  log::info("agent {} takes up to {} run(s) at once", agent_id, m_options.slots);
+  log::info("agent {} takes up to {} run(s) at once, within {}", agent_id, m_options.slots,
+            m_capacity.describe());
 }
 
 int AgentLoop::running() const {
@@ -156,6 +160,26 @@ bool AgentLoop::machine_busy() {
   return over;
 }
 
+std::vector<model::ResourceClass> AgentLoop::classes_that_fit() {
+  std::vector<model::ResourceClass> fitting;
+  for (const auto& resource_class : m_classes.current()) {
+    if (!m_capacity.could_ever_fit(resource_class)) {
+      if (m_too_big_logged.insert(resource_class.name).second) {
+        log::warn("resource class '{}' needs {}, more than this agent's whole capacity ({}): "
+                  "this agent never takes its runs",
+                  resource_class.name, model::describe_limits(resource_class),
+                  m_capacity.describe());
+      }
+      continue;
+    }
+    m_too_big_logged.erase(resource_class.name); // logged again should it grow too big again
+    if (m_capacity.fits_now(resource_class)) {
+      fitting.push_back(resource_class);
+    }
+  }
+  return fitting;
+}
+
 void AgentLoop::dispatch_loop() {
   const auto& agent_id = m_executor.options().agent_id;
   while (m_taking) {
@@ -164,7 +188,18 @@ void AgentLoop::dispatch_loop() {
       std::this_thread::sleep_for(std::chrono::milliseconds(250));
       continue;
     }
-    auto delivery = m_queue.take(m_options.resource_classes, std::chrono::milliseconds(250));
+    // The queue is asked only for the classes that fit now: a bigger run stays in its queue
+    // (for another agent, or for this one once runs end) and holds back no smaller one.
+    auto fitting = classes_that_fit();
+    if (fitting.empty()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+      continue;
+    }
+    std::vector<std::string> names;
+    for (const auto& resource_class : fitting) {
+      names.push_back(resource_class.name);
+    }
+    auto delivery = m_queue.take(names, std::chrono::milliseconds(250));
     if (!delivery) {
       continue;
     }
@@ -173,6 +208,15 @@ void AgentLoop::dispatch_loop() {
       break;
     }
     const auto* message = &delivery->message;
+    auto resource_class = std::find_if(fitting.begin(), fitting.end(), [&](const auto& c) {
+      return c.name == message->resource_class;
+    });
+    if (resource_class == fitting.end()) { // the backend broke its contract: not ours to run
+      log::error("the queue handed over run {} of class '{}', which was not asked for",
+                 message->run_id, message->resource_class);
+      m_queue.requeue(*delivery);
+      continue;
+    }
     auto lease = crypto::to_hex(crypto::random_bytes(16));
     auto lease_ms = m_executor.options().lease_length.count() * 1000;
     auto claimed = m_store.claim_run(message->run_id, agent_id, lease, now_unix_ms(),
@@ -191,6 +235,10 @@ void AgentLoop::dispatch_loop() {
       continue; // taken by another agent, aborted, or deleted: a duplicate message is harmless
     }
     auto cancel = std::make_shared<executor::CancelSignal>();
+    // Reserved from the claim until the worker ends, clean-up included. The executor gets the
+    // definition reserved here, so what the container may use is what is counted, and a
+    // class changed meanwhile applies to later runs.
+    m_capacity.reserve(message->run_id, *resource_class);
     std::lock_guard lock(m_mutex);
     m_active.emplace(message->run_id, cancel);
     m_workers[message->run_id] = std::thread([this, run = std::move(**claimed), lease, cancel] {
@@ -198,7 +246,7 @@ void AgentLoop::dispatch_loop() {
       log::info("run {} of {} started", id, run.job);
       executor::Outcome outcome;
       try {
-        outcome = m_executor.execute(run, lease, *cancel);
+        outcome = m_executor.execute(run, lease, *cancel, m_capacity.reserved(id));
       } catch (const std::exception& e) {
         // Out of disk or file descriptors before the run could start: the run errors, the
         // agent goes on.
@@ -219,6 +267,7 @@ void AgentLoop::dispatch_loop() {
       {
         std::lock_guard done_lock(m_mutex);
         m_active.erase(id);
+        m_capacity.release(id);
         m_finished.push_back(id);
       }
       m_changed.notify_all();

@@ -1,7 +1,11 @@
 #pragma once
-// The agent's dispatch loop: takes run messages when it has a free slot and the machine is
-// not busy, claims each run in the database (a run executes at most once), and executes it on
-// a thread of its own. Standalone runs it in-process; `cicd agent` runs it on RabbitMQ.
+// The agent's dispatch loop: takes run messages when it has a free slot, the machine is not
+// busy and the run's resource class fits the capacity the runs in hand leave free (all three),
+// claims each run in the database (a run executes at most once), and executes it on a thread
+// of its own. Standalone runs it in-process; `cicd agent` runs it on RabbitMQ.
+
+#include "agent_capacity.hpp"
+#include "resource_class_catalog.hpp"
 
 #include "cicd/executor/run_executor.hpp"
 #include "cicd/queue/queue.hpp"
@@ -13,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,7 +27,13 @@ namespace cicd::agent {
 struct AgentOptions {
   int slots = 0;               // 0: one per core
   double cpu_threshold = 80.0; // take no new run while the machine's CPU use is above (%)
+  // The capacity the classes of the runs in hand must fit in. 0: the machine's cores / memory.
+  double cpus = 0;
+  std::int64_t memory_mib = 0;
+  // The classes this agent takes runs of; "*": every defined class and "default".
   std::vector<std::string> resource_classes = {"default"};
+  // How often the class definitions are read again from the database.
+  std::chrono::milliseconds class_refresh{3000};
   // Metrics: called on the run's thread with the final status of each run that ends here.
   std::function<void(model::RunStatus)> on_run_end;
 };
@@ -66,12 +77,17 @@ private:
   void join_finished();
   void join_all();
   bool machine_busy();
+  // The served classes a run of which fits the free capacity now.
+  std::vector<model::ResourceClass> classes_that_fit();
   void on_control(const queue::ControlMessage& message);
 
   queue::Queue& m_queue;
   store::Store& m_store;
   executor::RunExecutor& m_executor;
   AgentOptions m_options;
+  AgentCapacity m_capacity;
+  ResourceClassCatalog m_classes;         // the dispatcher's
+  std::set<std::string> m_too_big_logged; // classes logged as never fitting (the dispatcher's)
   std::atomic<bool> m_taking{false};
   std::atomic<bool> m_drain_requested{false};
   std::condition_variable m_changed; // a run ended

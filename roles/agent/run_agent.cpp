@@ -45,6 +45,8 @@ struct AgentRoleOptions {
   std::string resource_classes = "default";
   std::string listen = "127.0.0.1:9101";
   int slots = 0;
+  double cpus = 0;
+  std::int64_t memory_mib = 0;
   double cpu_threshold = 80.0;
   int grace_seconds = 10;
   int drain_timeout_seconds = 3600;
@@ -99,8 +101,13 @@ int run_agent(int argc, const char* const* argv) {
       "the masters' secrets key file (default <data-dir>/secrets.key)")(
       "resource-classes",
       po::value(&options.resource_classes)->default_value(options.resource_classes),
-      "comma-separated resource classes this agent takes runs of")(
-      "slots", po::value(&options.slots)->default_value(0), "runs at once (0: one per core)")(
+      "comma-separated resource classes this agent takes runs of (\"*\": every defined "
+      "class)")("slots", po::value(&options.slots)->default_value(0),
+                "runs at once (0: one per core)")(
+      "cpus", po::value(&options.cpus)->default_value(0),
+      "CPUs the resource classes of the runs in hand may add up to (0: the number of cores)")(
+      "memory-mib", po::value(&options.memory_mib)->default_value(0),
+      "MiB the resource classes of the runs in hand may add up to (0: the machine's memory)")(
       "cpu-threshold", po::value(&options.cpu_threshold)->default_value(options.cpu_threshold),
       "take no new run while the machine's CPU use is above this percentage")(
       "grace", po::value(&options.grace_seconds)->default_value(options.grace_seconds),
@@ -159,6 +166,8 @@ int run_agent(int argc, const char* const* argv) {
 
   AgentOptions loop_options;
   loop_options.slots = options.slots;
+  loop_options.cpus = options.cpus;
+  loop_options.memory_mib = options.memory_mib;
   loop_options.cpu_threshold = options.cpu_threshold;
   loop_options.resource_classes.clear();
   boost::split(loop_options.resource_classes, options.resource_classes, boost::is_any_of(","));

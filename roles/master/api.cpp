@@ -46,6 +46,7 @@ Api::Api(ApiDependencies deps) : m_deps(deps) {
   add_secret_routes(m_router, m_deps);
   add_result_routes(m_router, m_deps);
   add_settings_routes(m_router, m_deps);
+  add_resource_class_routes(m_router, m_deps);
   add_agent_routes(m_router, m_deps);
   add_metrics_routes(m_router, m_deps, m_request_counts);
 }

@@ -7,6 +7,7 @@
 #include "cicd/crypto/digest.hpp"
 #include "cicd/model/job.hpp"
 #include "cicd/model/names.hpp"
+#include "cicd/model/resource_class.hpp"
 
 #include <boost/beast/http/field.hpp>
 
@@ -66,6 +67,20 @@ std::string resource_class_of(const model::JobDefinition& definition) {
   return "default"; // a git job's class comes from its config file, read by the agent
 }
 
+// No agent takes a run of an undefined class, so it would wait forever: refused instead.
+// "default" always exists, which keeps the common trigger free of this read.
+void check_resource_class_defined(const ApiDependencies& deps, const std::string& name) {
+  if (name == model::k_default_resource_class ||
+      value_or_throw(deps.store.get_setting(model::resource_class_setting_key(name)))) {
+    return;
+  }
+  throw ErrorException(make_error(ErrorCode::unprocessable,
+                                  fmt::format("resource class '{}' is not defined: PUT "
+                                              "/settings/resource-classes/{} first",
+                                              name, name),
+                                  "resourceClass"));
+}
+
 http::Response trigger_run(const ApiDependencies& deps, const http::Request& request,
                            const http::RouteMatch& match) {
   auto job = job_name(match);
@@ -101,6 +116,7 @@ http::Response trigger_run(const ApiDependencies& deps, const http::Request& req
   run.parameters_json = value_or_throw(
       model::resolve_parameters(definition.parameters, model::find_member(document, "parameters")));
   run.resource_class = resource_class_of(definition);
+  check_resource_class_defined(deps, run.resource_class);
   run.idempotency_key = idempotency_key(request);
   run.request_fingerprint = crypto::sha256_hex(body);
   return start_run(deps, std::move(run), request);
@@ -130,6 +146,7 @@ http::Response rerun(const ApiDependencies& deps, const http::Request& request,
   run.trigger.rerun_of = previous.id;
   run.parameters_json = *resolved;
   run.resource_class = resource_class_of(definition);
+  check_resource_class_defined(deps, run.resource_class);
   run.idempotency_key = idempotency_key(request);
   run.request_fingerprint = crypto::sha256_hex("rerun:" + std::to_string(previous.id));
   return start_run(deps, std::move(run), request);

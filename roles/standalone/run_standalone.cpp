@@ -30,8 +30,14 @@ int run_standalone(int argc, const char* const* argv) {
   int grace_seconds = 10;
   po::options_description description("Standalone");
   config::add_service_options(description, options);
+  // The only agent serves every class: a run of a defined class never waits for another.
+  agent_options.resource_classes = {"*"};
   description.add_options()("slots", po::value(&agent_options.slots)->default_value(0),
                             "runs at once (0: one per core)")(
+      "cpus", po::value(&agent_options.cpus)->default_value(0),
+      "CPUs the resource classes of the runs in hand may add up to (0: the number of cores)")(
+      "memory-mib", po::value(&agent_options.memory_mib)->default_value(0),
+      "MiB the resource classes of the runs in hand may add up to (0: the machine's memory)")(
       "cpu-threshold", po::value(&agent_options.cpu_threshold)->default_value(80.0),
       "take no new run while the machine's CPU use is above this percentage")(
       "grace", po::value(&grace_seconds)->default_value(grace_seconds),

@@ -76,8 +76,8 @@ void RunExecutor::sweep_leftovers() {
   }
 }
 
-Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
-                             CancelSignal& cancel) {
+Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, CancelSignal& cancel,
+                             const model::ResourceClass& resource_class) {
   TempDir temp{m_options.work_dir / fmt::format("run-{}", run.id)};
   fs::create_directories(temp.path);
   // Masking needs the secret values before the first byte of output; they are loaded here,
@@ -233,8 +233,14 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease,
     container.user = spec.user;
     container.labels = labels;
     container.pids_limit = m_options.pids_limit;
-    container.memory_bytes = m_options.memory_bytes;
-    container.nano_cpus = m_options.nano_cpus;
+    container.memory_bytes = resource_class.memory_bytes();
+    container.nano_cpus = resource_class.nano_cpus();
+    // The built-in default is documented and is most runs' class: its consoles stay exactly
+    // the job's output. Any class an admin defined or changed is noted.
+    if (resource_class != model::default_resource_class()) {
+      console.note("resource class " + resource_class.name + ": " +
+                   model::describe_limits(resource_class));
+    }
     container.network = network;
     container.init = true;
     container.docker_logs = false; // the console is read by attach and stored by cicd

@@ -64,6 +64,9 @@ public:
                  const std::vector<std::int64_t>& queue_wait_bounds_ms) override;
   Result<std::optional<std::string>> get_setting(std::string_view key) override;
   Result<void> put_setting(std::string_view key, std::string_view value) override;
+  Result<std::vector<std::pair<std::string, std::string>>>
+  list_settings(std::string_view prefix) override;
+  Result<bool> delete_setting(std::string_view key) override;
 
   Result<std::string> pin_setting(std::string_view key, std::string_view value) override;
 

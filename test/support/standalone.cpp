@@ -71,11 +71,23 @@ CicdStandalone::CicdStandalone(StandaloneOptions options)
     m_work_dir_mounted = true;
   }
   auto log_file = m_dir.path() / "standalone.log";
+  std::vector<std::string> args = {"standalone",
+                                   "--data-dir",
+                                   m_data_dir.string(),
+                                   "--cpu-threshold",
+                                   "100",
+                                   "--slots",
+                                   std::to_string(options.slots),
+                                   "--grace",
+                                   std::to_string(options.grace_seconds)};
+  if (options.cpus > 0) {
+    args.insert(args.end(), {"--cpus", fmt::format("{}", options.cpus)});
+  }
+  if (options.memory_mib > 0) {
+    args.insert(args.end(), {"--memory-mib", std::to_string(options.memory_mib)});
+  }
   try {
-    m_process = start_serving({"standalone", "--data-dir", m_data_dir.string(), "--cpu-threshold",
-                               "100", "--slots", std::to_string(options.slots), "--grace",
-                               std::to_string(options.grace_seconds)},
-                              log_file, m_port);
+    m_process = start_serving(std::move(args), log_file, m_port);
   } catch (...) {
     if (m_work_dir_mounted) {
       ::umount2(work_dir().c_str(), MNT_DETACH);

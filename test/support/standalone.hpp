@@ -23,6 +23,10 @@ namespace cicd::test {
 struct StandaloneOptions {
   int slots = 2;         // --slots
   int grace_seconds = 2; // --grace: SIGTERM → SIGKILL when a run is stopped
+  // The agent's capacity for resource classes: --cpus and --memory-mib when set (> 0), else
+  // the machine's.
+  double cpus = 0;
+  std::int64_t memory_mib = 0;
   // > 0: the agent's work dir is a tmpfs of this many bytes, mounted before the process starts
   // and unmounted after it stopped, so a test can fill the disk. Needs root.
   std::uint64_t work_dir_tmpfs_bytes = 0;
@@ -32,9 +36,9 @@ struct StandaloneOptions {
 class CicdStandalone {
 public:
   // Starts `cicd standalone --data-dir <tmp>/data --listen 127.0.0.1:<free port>
-  // --cpu-threshold 100 --slots N --grace S` with the test's environment (DOCKER_HOST passes
-  // through) and waits (at most 10 s) until GET /healthz answers 200. Throws
-  // std::runtime_error with its log when it does not come up.
+  // --cpu-threshold 100 --slots N --grace S [--cpus C] [--memory-mib M]` with the test's
+  // environment (DOCKER_HOST passes through) and waits (at most 10 s) until GET /healthz answers
+  // 200. Throws std::runtime_error with its log when it does not come up.
   explicit CicdStandalone(StandaloneOptions options = {});
   CicdStandalone(const CicdStandalone&) = delete;
   CicdStandalone& operator=(const CicdStandalone&) = delete;

@@ -7,6 +7,7 @@
 #include "cicd/docker/client.hpp"
 #include "cicd/executor/cancel_signal.hpp"
 #include "cicd/model/job.hpp"
+#include "cicd/model/resource_class.hpp"
 #include "cicd/model/run.hpp"
 #include "cicd/results/result_store.hpp"
 #include "cicd/store/store.hpp"
@@ -29,8 +30,6 @@ struct ExecutorOptions {
   std::chrono::milliseconds heartbeat{1000}; // lease renewal and abort check
   std::chrono::seconds lease_length{60};
   std::int64_t pids_limit = 4096;
-  std::int64_t memory_bytes = 0; // 0: no limit
-  std::int64_t nano_cpus = 0;    // 0: no limit
 };
 
 struct Outcome {
@@ -55,8 +54,11 @@ public:
 
   // Runs `run` (claimed under `lease`) to its end and writes its final status, unless the
   // lease was lost. Always removes what it created. `cancel` may be fired from outside
-  // (agent shutdown); abort requests and the timeout fire it from inside.
-  Outcome execute(const model::Run& run, const std::string& lease, CancelSignal& cancel);
+  // (agent shutdown); abort requests and the timeout fire it from inside. The job container
+  // gets the CPU and memory limits of `resource_class`: the definition the caller reserved
+  // capacity for, so that what the container may use is what the agent counted.
+  Outcome execute(const model::Run& run, const std::string& lease, CancelSignal& cancel,
+                  const model::ResourceClass& resource_class);
 
   // Removes containers and networks labelled with this agent's id (left by a crash).
   void sweep_leftovers();

@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace cicd::store {
@@ -224,6 +225,12 @@ public:
   // A global setting (e.g. "umbrella_timeout"); nullopt when unset.
   virtual Result<std::optional<std::string>> get_setting(std::string_view key) = 0;
   virtual Result<void> put_setting(std::string_view key, std::string_view value) = 0;
+  // The settings whose key starts with `prefix` ("resource_class/"), as (key, value) pairs in
+  // byte order of the key.
+  virtual Result<std::vector<std::pair<std::string, std::string>>>
+  list_settings(std::string_view prefix) = 0;
+  // Deletes a setting; returns whether it was there.
+  virtual Result<bool> delete_setting(std::string_view key) = 0;
 
   // Sets a setting once: returns the stored value, which is `value` unless one was there.
   // Used to pin the secrets key fingerprint to the database.
