@@ -81,6 +81,12 @@ TEST_F(FleetTest, AKilledAgentsRunErrorsAsAgentLostAndItsContainersGoWhenItStart
   put_job("long", "echo started; sleep 120");
   auto id = trigger(0, "long");
   wait_for_status("long", id, "running", 60s);
+  // Killed once its job container exists (a run is running from its claim on, before that).
+  auto created_by = std::chrono::steady_clock::now() + 60s;
+  while (docker().containers_with_label("cicd.agent=" + agent_id)->empty() &&
+         std::chrono::steady_clock::now() < created_by) {
+    std::this_thread::sleep_for(100ms);
+  }
 
   ::kill(fleet().agent(index).process().pid(), SIGKILL);
   auto run = wait_for_end("long", id, 30s); // lease 3 s, sweep every second
