@@ -1,8 +1,7 @@
 #include "agent_identity.hpp"
 
+#include "cicd/core/host.hpp"
 #include "cicd/crypto/random.hpp"
-
-#include <unistd.h>
 
 #include <fstream>
 
@@ -15,9 +14,7 @@ std::string load_or_create_agent_id(const std::filesystem::path& data_dir) {
   if (in >> id && !id.empty()) {
     return id;
   }
-  char host[256] = "host";
-  gethostname(host, sizeof host - 1);
-  id = std::string(host) + "-" + crypto::to_hex(crypto::random_bytes(4));
+  id = host_name() + "-" + crypto::to_hex(crypto::random_bytes(4));
   std::ofstream(file) << id << "\n";
   return id;
 }

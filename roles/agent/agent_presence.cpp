@@ -1,13 +1,20 @@
 #include "agent_presence.hpp"
 
 #include "cicd/core/clock.hpp"
+#include "cicd/core/host.hpp"
 #include "cicd/core/log.hpp"
 
 namespace cicd::agent {
 
-AgentPresence::AgentPresence(store::Store& store, store::AgentInfo info,
+AgentPresence::AgentPresence(store::Store& store, std::string id, int slots,
+                             std::vector<std::string> resource_classes,
                              std::chrono::milliseconds interval, std::function<int()> running)
-    : m_store(store), m_info(std::move(info)), m_interval(interval), m_running(std::move(running)) {
+    : m_store(store), m_interval(interval), m_running(std::move(running)) {
+  m_info.id = std::move(id);
+  m_info.host = host_name();
+  m_info.version = CICD_VERSION;
+  m_info.slots = slots;
+  m_info.resource_classes = std::move(resource_classes);
 }
 
 AgentPresence::~AgentPresence() {

@@ -11,15 +11,19 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 namespace cicd::agent {
 
 // Thread safety: start() and stop() from one thread; drain_requested() from any.
 class AgentPresence {
 public:
-  // `running` is asked for the count of runs in hand at each heartbeat.
-  AgentPresence(store::Store& store, store::AgentInfo info, std::chrono::milliseconds interval,
+  // `running` is asked for the count of runs in hand at each heartbeat. The host and the
+  // version are this process's.
+  AgentPresence(store::Store& store, std::string id, int slots,
+                std::vector<std::string> resource_classes, std::chrono::milliseconds interval,
                 std::function<int()> running);
   ~AgentPresence();
   AgentPresence(const AgentPresence&) = delete;

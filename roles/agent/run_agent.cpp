@@ -20,7 +20,6 @@
 #include <filesystem>
 #include <future>
 
-#include <unistd.h>
 
 namespace cicd::agent {
 namespace po = boost::program_options;
@@ -178,20 +177,14 @@ int run_agent(int argc, const char* const* argv) {
   AgentEndpoint endpoint(options.listen, loop, metrics);
   log::info("serving GET /healthz and GET /metrics on http://{}:{}", listen.host, endpoint.port());
 
-  store::AgentInfo info;
-  info.id = executor_options.agent_id;
-  char host[256] = "host";
-  gethostname(host, sizeof host - 1);
-  info.host = host;
-  info.version = CICD_VERSION;
-  info.slots = loop.slots();
-  info.resource_classes = loop_options.resource_classes;
-  AgentPresence presence(*store, info, std::chrono::seconds(options.heartbeat_seconds),
+  const auto& agent_id = executor_options.agent_id;
+  AgentPresence presence(*store, agent_id, loop.slots(), loop_options.resource_classes,
+                         std::chrono::seconds(options.heartbeat_seconds),
                          [&loop] { return loop.running(); });
 
   loop.start(false); // the broker keeps queued messages; the masters' sweeper finds lost ones
   presence.start();
-  log::info("agent {} is taking runs of {}", info.id, options.resource_classes);
+  log::info("agent {} is taking runs of {}", agent_id, options.resource_classes);
 
   // Waits for a signal or a drain request; the first begins a drain, a second signal aborts.
   std::future<void> drained;
@@ -222,7 +215,7 @@ int run_agent(int argc, const char* const* argv) {
   }
   drained.get();
   presence.stop();
-  log::info("agent {} stopped", info.id);
+  log::info("agent {} stopped", agent_id);
   return 0;
 }
 

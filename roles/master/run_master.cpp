@@ -3,6 +3,7 @@
 #include "api.hpp"
 #include "sweeper.hpp"
 
+#include "cicd/core/host.hpp"
 #include "cicd/crypto/random.hpp"
 
 #include "cicd/core/log.hpp"
@@ -41,9 +42,7 @@ void pin_secrets_key(store::Store& store, const crypto::SecretBox& box, const st
 } // namespace
 
 std::string sweeper_holder() {
-  char host[256] = "host";
-  gethostname(host, sizeof host - 1);
-  return fmt::format("{}-{}-{}", host, getpid(), crypto::to_hex(crypto::random_bytes(4)));
+  return fmt::format("{}-{}-{}", host_name(), getpid(), crypto::to_hex(crypto::random_bytes(4)));
 }
 
 Services open_services(const config::ServiceOptions& options) {

@@ -64,13 +64,8 @@ int run_standalone(int argc, const char* const* argv) {
                                  services.keys.secret_box, executor_options);
   agent::AgentLoop agent(*services.queue, *services.store, executor, agent_options);
   agent.start(true); // the in-process queue starts empty
-  store::AgentInfo info;
-  info.id = executor_options.agent_id;
-  info.host = info.id.substr(0, info.id.rfind('-'));
-  info.version = CICD_VERSION;
-  info.slots = agent.slots();
-  info.resource_classes = agent_options.resource_classes;
-  agent::AgentPresence presence(*services.store, info, std::chrono::seconds(5),
+  agent::AgentPresence presence(*services.store, executor_options.agent_id, agent.slots(),
+                                agent_options.resource_classes, std::chrono::seconds(5),
                                 [&agent] { return agent.running(); });
   presence.start();
   master::Sweeper sweeper(*services.store, *services.queue,
