@@ -36,10 +36,10 @@ public:
 
   void start();
   void stop();
-  // One pass, if this process holds the duty (also used by tests through the process).
-  void sweep_once();
 
 private:
+  // One pass, if this process holds the duty.
+  void sweep_once();
   void expire_leases(std::int64_t now_ms);
   void republish_lost_messages(std::int64_t now_ms);
 
