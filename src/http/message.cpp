@@ -60,6 +60,8 @@ Status status_for(ErrorCode code) {
     return Status::payload_too_large;
   case ErrorCode::unavailable:
     return Status::service_unavailable;
+  case ErrorCode::bad_gateway:
+    return Status::bad_gateway;
   case ErrorCode::internal:
     return Status::internal_server_error;
   }

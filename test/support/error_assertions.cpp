@@ -22,6 +22,8 @@ std::string_view error_code_name(ErrorCode code) {
     return "too_large";
   case ErrorCode::unavailable:
     return "unavailable";
+  case ErrorCode::bad_gateway:
+    return "bad_gateway";
   case ErrorCode::internal:
     return "internal";
   }

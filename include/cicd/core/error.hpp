@@ -22,6 +22,7 @@ enum class ErrorCode {
   forbidden,           // (403)
   too_large,           // (413)
   unavailable,         // a backing service is down; retrying later may work (503)
+  bad_gateway,         // a remote the request depends on (a git server) failed (502)
   internal,            // a bug or an unexpected failure of a dependency (500)
 };
 
