@@ -20,7 +20,6 @@
 #include <filesystem>
 #include <future>
 
-
 namespace cicd::agent {
 namespace po = boost::program_options;
 
@@ -43,6 +42,8 @@ struct AgentRoleOptions {
   std::string secrets_key;
   std::string resource_classes = "default";
   std::string listen = "127.0.0.1:9101";
+  std::string registry;
+  int build_timeout_seconds = 3600;
   int slots = 0;
   double cpus = 0;
   std::int64_t memory_mib = 0;
@@ -119,6 +120,12 @@ int run_agent(int argc, const char* const* argv) {
       "lease", po::value(&options.lease_seconds)->default_value(options.lease_seconds),
       "seconds a run's lease lasts without renewal (renewed every second): past it, the "
       "masters' sweeper declares the agent lost and the run errored")(
+      "registry", po::value(&options.registry),
+      "HOST:PORT of a Docker registry the agents share the images they build through: an "
+      "image built once from a repository's Dockerfile is pushed there and pulled by the others")(
+      "build-timeout",
+      po::value(&options.build_timeout_seconds)->default_value(options.build_timeout_seconds),
+      "seconds an image build from a repository's Dockerfile may take")(
       "listen", po::value(&options.listen)->default_value(options.listen),
       "HOST:PORT of the agent's GET /healthz and GET /metrics (no token: keep it on loopback "
       "or a private network; port 0 picks a free one)");
@@ -161,6 +168,8 @@ int run_agent(int argc, const char* const* argv) {
   executor_options.work_dir = data_dir / "work";
   executor_options.grace = std::chrono::seconds(options.grace_seconds);
   executor_options.lease_length = std::chrono::seconds(std::max(options.lease_seconds, 3));
+  executor_options.registry = options.registry;
+  executor_options.build_timeout = std::chrono::seconds(options.build_timeout_seconds);
   executor::RunExecutor executor(docker, *store, *results, secret_box, executor_options);
 
   AgentOptions loop_options;

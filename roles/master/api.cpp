@@ -44,6 +44,7 @@ Api::Api(ApiDependencies deps) : m_deps(deps) {
   add_job_routes(m_router, m_deps);
   add_run_routes(m_router, m_deps);
   add_secret_routes(m_router, m_deps);
+  add_ssh_key_routes(m_router, m_deps);
   add_result_routes(m_router, m_deps);
   add_settings_routes(m_router, m_deps);
   add_resource_class_routes(m_router, m_deps);

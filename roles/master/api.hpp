@@ -7,6 +7,7 @@
 
 #include "cicd/auth/token.hpp"
 #include "cicd/crypto/secret_box.hpp"
+#include "cicd/git/repository.hpp"
 #include "cicd/http/message.hpp"
 #include "cicd/http/router.hpp"
 #include "cicd/queue/queue.hpp"
@@ -22,6 +23,7 @@ struct ApiDependencies {
   results::ResultStore& results;
   const auth::TokenKey& token_key;
   const crypto::SecretBox& secret_box;
+  git::RepoCache& repo_cache; // git jobs: resolves branches and reads config files
 };
 
 // Adapts handler(deps, request, match) to a route handler.
@@ -35,6 +37,7 @@ auto with_deps(const ApiDependencies& deps, Handler handler) {
 void add_job_routes(http::Router& router, const ApiDependencies& deps);
 void add_run_routes(http::Router& router, const ApiDependencies& deps);
 void add_secret_routes(http::Router& router, const ApiDependencies& deps);
+void add_ssh_key_routes(http::Router& router, const ApiDependencies& deps);
 void add_result_routes(http::Router& router, const ApiDependencies& deps);
 void add_settings_routes(http::Router& router, const ApiDependencies& deps);
 void add_resource_class_routes(http::Router& router, const ApiDependencies& deps);

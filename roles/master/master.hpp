@@ -2,6 +2,7 @@
 // The master role: the REST API over the store and the queue. `standalone` reuses serve_api.
 
 #include "cicd/config/options.hpp"
+#include "cicd/git/repository.hpp"
 #include "cicd/queue/queue.hpp"
 #include "cicd/results/result_store.hpp"
 #include "cicd/store/store.hpp"
@@ -21,6 +22,7 @@ struct Services {
   std::unique_ptr<store::Store> store;
   std::unique_ptr<queue::Queue> queue;
   std::unique_ptr<results::ResultStore> results;
+  std::unique_ptr<git::RepoCache> repo_cache; // <data-dir>/git-cache
 };
 Services open_services(const config::ServiceOptions& options);
 

@@ -13,6 +13,7 @@
 
 #include <unistd.h>
 
+#include <filesystem>
 #include <iostream>
 
 namespace cicd::master {
@@ -49,15 +50,17 @@ Services open_services(const config::ServiceOptions& options) {
   auto keys = config::load_keys(options);
   auto store = store::open_store(options.db);
   pin_secrets_key(*store, keys.secret_box, options.secrets_key);
-  return Services{std::move(keys), std::move(store), queue::open_queue(options.queue),
-                  results::open_result_store(options.results)};
+  return Services{
+      std::move(keys), std::move(store), queue::open_queue(options.queue),
+      results::open_result_store(options.results),
+      std::make_unique<git::RepoCache>(std::filesystem::path(options.data_dir) / "git-cache")};
 }
 
 void serve_api(const config::ServiceOptions& options, Services& services,
                const std::function<void(std::uint16_t port)>& on_listening) {
   auto listen = config::parse_listen(options.listen);
   Api api(ApiDependencies{*services.store, *services.queue, *services.results,
-                          services.keys.token_key, services.keys.secret_box});
+                          services.keys.token_key, services.keys.secret_box, *services.repo_cache});
   http::ServerOptions server_options;
   server_options.host = listen.host;
   server_options.port = listen.port;

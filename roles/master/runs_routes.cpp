@@ -1,5 +1,6 @@
 // POST/GET /jobs/{job}/runs, GET /jobs/{job}/runs/{id}, …/abort and …/rerun.
 #include "api.hpp"
+#include "git_revision.hpp"
 #include "request_helpers.hpp"
 
 #include "cicd/core/clock.hpp"
@@ -60,11 +61,18 @@ model::JobDefinition load_definition(const ApiDependencies& deps, const std::str
   return value_or_throw(model::parse_job_definition(stored.definition_json));
 }
 
-std::string resource_class_of(const model::JobDefinition& definition) {
-  if (const auto* spec = std::get_if<model::RunSpec>(&definition.source)) {
-    return spec->resource_class;
+// A git run records the commit and the config file it runs with; its resource class is the
+// config file's. A freestyle run's class is its job's.
+void pin_revision(const ApiDependencies& deps, const model::JobDefinition& definition,
+                  store::NewRun& run) {
+  if (const auto* git = std::get_if<model::GitSource>(&definition.source)) {
+    auto revision = resolve_git_revision(deps, run.job, *git, run.trigger);
+    run.commit_sha = std::move(revision.commit_sha);
+    run.config_json = model::to_json(revision.spec);
+    run.resource_class = revision.spec.resource_class;
+  } else {
+    run.resource_class = std::get<model::RunSpec>(definition.source).resource_class;
   }
-  return "default"; // a git job's class comes from its config file, read by the agent
 }
 
 // No agent takes a run of an undefined class, so it would wait forever: refused instead.
@@ -115,10 +123,10 @@ http::Response trigger_run(const ApiDependencies& deps, const http::Request& req
   auto definition = load_definition(deps, job);
   run.parameters_json = value_or_throw(
       model::resolve_parameters(definition.parameters, model::find_member(document, "parameters")));
-  run.resource_class = resource_class_of(definition);
-  check_resource_class_defined(deps, run.resource_class);
   run.idempotency_key = idempotency_key(request);
   run.request_fingerprint = crypto::sha256_hex(body);
+  pin_revision(deps, definition, run);
+  check_resource_class_defined(deps, run.resource_class);
   return start_run(deps, std::move(run), request);
 }
 
@@ -145,7 +153,14 @@ http::Response rerun(const ApiDependencies& deps, const http::Request& request,
   run.trigger.by = match.principal;
   run.trigger.rerun_of = previous.id;
   run.parameters_json = *resolved;
-  run.resource_class = resource_class_of(definition);
+  if (!previous.config_json.empty() && definition.type() == model::JobType::git) {
+    // The same commit and config file as the run it repeats.
+    run.commit_sha = previous.commit_sha;
+    run.config_json = previous.config_json;
+    run.resource_class = previous.resource_class;
+  } else {
+    pin_revision(deps, definition, run);
+  }
   check_resource_class_defined(deps, run.resource_class);
   run.idempotency_key = idempotency_key(request);
   run.request_fingerprint = crypto::sha256_hex("rerun:" + std::to_string(previous.id));

@@ -27,6 +27,20 @@ Result<void> Client::put_archive(const std::string& id, const std::string& dir,
   return connection.read_body([](std::string_view) { return true; });
 }
 
+Result<void> Client::put_archive(const std::string& id, const std::string& dir,
+                                 const ChunkSource& source) {
+  detail::Connection connection(m_socket_path, http::verb::put,
+                                archive_target(id, dir) + "&copyUIDGID=1",
+                                detail::Limits::each_io_within(k_call_timeout));
+  if (auto sent = connection.send_chunked("application/x-tar", source); !sent) {
+    return sent.error();
+  }
+  if (auto ok = detail::expect_ok(connection); !ok) {
+    return ok.error();
+  }
+  return connection.read_body([](std::string_view) { return true; });
+}
+
 Result<void> Client::get_archive(const std::string& id, const std::string& path,
                                  const ChunkSink& sink) {
   detail::Connection connection(m_socket_path, http::verb::get, archive_target(id, path),

@@ -94,7 +94,7 @@ Result<void> Client::import_image(const std::string& repo_tag, std::string_view 
 
 Result<void> Client::build_image(const BuildSpec& spec, const ChunkSource& context,
                                  const std::function<void(std::string_view line)>& log,
-                                 std::chrono::seconds timeout) {
+                                 std::chrono::seconds timeout, const std::function<bool()>& stop) {
   // rm and forcerm: no intermediate containers stay behind, even after a failed step.
   std::string target = "/build?rm=1&forcerm=1&dockerfile=" + detail::url_encode(spec.dockerfile);
   if (!spec.tag.empty()) {
@@ -109,8 +109,9 @@ Result<void> Client::build_image(const BuildSpec& spec, const ChunkSource& conte
   if (!spec.labels.empty()) {
     target += "&labels=" + json_object_query(spec.labels);
   }
-  detail::Connection connection(m_socket_path, http::verb::post, target,
-                                detail::Limits::within(timeout));
+  auto limits = detail::Limits::within(timeout);
+  limits.stop = stop;
+  detail::Connection connection(m_socket_path, http::verb::post, target, limits);
   if (auto sent = connection.send_chunked("application/x-tar", context); !sent) {
     return sent.error();
   }
@@ -120,6 +121,37 @@ Result<void> Client::build_image(const BuildSpec& spec, const ChunkSource& conte
   // The image's own build failing is the job's fault, not Docker's: unprocessable.
   return detail::read_progress_stream(connection, ErrorCode::unprocessable,
                                       "the image build failed: ", log);
+}
+
+Result<void> Client::tag_image(const std::string& image, const std::string& repo_tag) {
+  auto [repository, tag] = split_tag(repo_tag);
+  auto target = "/images/" + detail::url_encode_path(image) +
+                "/tag?repo=" + detail::url_encode(repository) +
+                (tag.empty() ? "" : "&tag=" + detail::url_encode(tag));
+  auto tagged = detail::call(m_socket_path, http::verb::post, target);
+  if (!tagged) {
+    return tagged.error();
+  }
+  return {};
+}
+
+Result<void> Client::push_image(const std::string& repo_tag, std::chrono::seconds timeout,
+                                const std::function<bool()>& stop) {
+  auto [repository, tag] = split_tag(repo_tag);
+  auto target = "/images/" + detail::url_encode_path(repository) + "/push" +
+                (tag.empty() ? "" : "?tag=" + detail::url_encode(tag));
+  auto limits = detail::Limits::within(timeout);
+  limits.stop = stop;
+  detail::Connection connection(m_socket_path, http::verb::post, target, limits);
+  // No X-Registry-Auth header: the engine then reads the (empty) credentials from the body.
+  if (auto sent = connection.send({"{}", "application/json"}); !sent) {
+    return sent.error();
+  }
+  if (auto checked = detail::expect_ok(connection); !checked) {
+    return checked.error();
+  }
+  return detail::read_progress_stream(connection, ErrorCode::internal,
+                                      fmt::format("pushing {} failed: ", repo_tag), {});
 }
 
 Result<void> Client::remove_image(const std::string& image) {

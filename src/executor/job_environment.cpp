@@ -33,7 +33,9 @@ std::vector<std::string> job_environment(const model::Run& run, const model::Run
   env.push_back("CI=true");
   env.push_back("CICD_RUN_ID=" + std::to_string(run.id));
   env.push_back("CICD_JOB=" + run.job);
-  env.push_back("CICD_COMMIT_SHA=" + run.trigger.commit_sha);
+  // A git run's commit is the one it executes, also when its trigger named a branch.
+  env.push_back("CICD_COMMIT_SHA=" +
+                (run.commit_sha.empty() ? run.trigger.commit_sha : run.commit_sha));
   env.push_back("CICD_BRANCH=" + run.trigger.branch_name);
   return env;
 }

@@ -1,9 +1,11 @@
 #include "cicd/executor/run_executor.hpp"
 
+#include "image_preparer.hpp"
 #include "run_steps.hpp"
 
 #include "cicd/core/clock.hpp"
 #include "cicd/core/log.hpp"
+#include "cicd/git/job_credentials.hpp"
 #include "cicd/model/duration.hpp"
 
 #include <fmt/format.h>
@@ -122,11 +124,17 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     }
     auto stored = or_errored(m_store.get_job(run.job));
     auto definition = or_errored(model::parse_job_definition(stored.definition_json));
-    const auto* spec_ptr = std::get_if<model::RunSpec>(&definition.source);
-    if (spec_ptr == nullptr) {
-      throw Errored{"git jobs cannot run yet: this agent runs freestyle jobs only"};
+    // A git run executes the config file the master read at the run's commit.
+    const auto* git_source = std::get_if<model::GitSource>(&definition.source);
+    model::RunSpec spec;
+    if (git_source == nullptr) {
+      spec = std::get<model::RunSpec>(definition.source);
+    } else if (run.config_json.empty() || run.commit_sha.empty()) {
+      throw Errored{"the run has no commit and config file recorded (a master older than git "
+                    "jobs queued it): trigger it again"};
+    } else {
+      spec = or_errored(model::parse_run_spec_json(run.config_json), "the run's config file");
     }
-    const auto& spec = *spec_ptr;
     std::vector<std::string> missing;
     for (const auto& name : spec.secrets) {
       if (!secrets.contains(name)) {
@@ -140,11 +148,6 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
       }
       throw Errored{fmt::format("missing secret(s) {}: set each with PUT /jobs/{}/secrets/NAME",
                                 names, run.job)};
-    }
-    const auto* image = std::get_if<std::string>(&spec.image);
-    if (image == nullptr) {
-      throw Errored{"a freestyle job has no repository to build a Dockerfile from: give an "
-                    "image name"};
     }
     // The umbrella timeout is a global setting (PUT /settings), read for each run.
     auto timeout = m_options.umbrella_timeout;
@@ -212,20 +215,32 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
       }
     });
 
-    or_errored(ensure_image(m_docker, *image, m_options.pull_timeout, console, cancel));
+    std::optional<git::RunCheckout> checkout;
+    if (git_source != nullptr) {
+      auto credentials =
+          or_errored(git::job_credentials(m_store, m_secret_box, run.job, *git_source));
+      console.note(fmt::format("fetching commit {} from {}", run.commit_sha, git_source->repo_url));
+      checkout = or_errored(git::RunCheckout::fetch(temp.path / "repo", git_source->repo_url,
+                                                    run.commit_sha, run.trigger.branch_name,
+                                                    credentials, [&] { return !cancel.reason(); }),
+                            "fetching the run's commit");
+    }
+    ImagePreparer images(m_docker, m_options, console, cancel, checkout ? &*checkout : nullptr,
+                         temp.path, run.job, run.commit_sha);
+    auto image = or_errored(images.prepare(spec.image));
     auto labels = run_labels(run, m_options.agent_id);
     // The agent id keeps two agents on one engine (each with its own database) apart.
     auto network = fmt::format("cicd-run-{}-{}", run.id, m_options.agent_id);
     resources.set_network(
         or_errored(m_docker.create_network(network, labels), "creating the run's network"));
-    or_errored(start_sidecars(m_docker, run, spec, network, m_options, resources, console, cancel,
-                              sidecars));
+    or_errored(start_sidecars(m_docker, run, spec, network, m_options, images, resources, console,
+                              cancel, sidecars));
     if (cancel.reason()) {
       throw Errored{cancel.reason()->reason};
     }
     docker::ContainerSpec container;
     container.name = fmt::format("cicd-run-{}-{}-job", run.id, m_options.agent_id);
-    container.image = *image;
+    container.image = image;
     container.entrypoint = std::vector<std::string>{"/bin/sh", "-e", "-c"};
     container.cmd = {spec.script};
     container.env = job_environment(run, spec, secrets);
@@ -249,6 +264,9 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     {
       std::lock_guard lock(container_mutex);
       job_container = id;
+    }
+    if (checkout) {
+      or_errored(upload_workspace(m_docker, id, *checkout, spec.workdir, temp.path));
     }
     auto attachment = or_errored(m_docker.attach_output(id), "attaching to the job's output");
     or_errored(m_docker.start_container(id), "starting the job container");

@@ -6,9 +6,11 @@
 #include "cicd/docker/client.hpp"
 #include "cicd/executor/cancel_signal.hpp"
 #include "cicd/executor/run_executor.hpp"
+#include "cicd/git/repository.hpp"
 #include "cicd/model/run_spec.hpp"
 
 #include <chrono>
+#include <fstream>
 #include <functional>
 #include <map>
 #include <string>
@@ -50,19 +52,31 @@ Result<void> ensure_image(docker::Client& docker, const std::string& image,
                           std::chrono::seconds pull_timeout, ConsoleWriter& console,
                           const CancelSignal& cancel);
 
+class ImagePreparer;
+
+// Reads `file` piece by piece (a tar the agent wrote) as a request body.
+docker::ChunkSource file_chunks(std::ifstream& file);
+
+// Puts the tree of the run's commit into `workdir` of the (created, not started) container,
+// owned by the container's user. The tar goes through `work_dir` and is removed.
+Result<void> upload_workspace(docker::Client& docker, const std::string& container,
+                              const git::RunCheckout& checkout, const std::string& workdir,
+                              const std::filesystem::path& work_dir);
+
 struct Sidecar {
   std::string name;
   std::string container_id;
 };
 
-// Starts each service on the run's network under its name, and waits until each is ready
-// (its port accepts connections, or its healthcheck says healthy). Errors name the service.
-// `started` lists the sidecars created, also on error, so that their logs can be kept.
+// Starts each service on the run's network under its name (its image from `images`), and
+// waits until each is ready (its port accepts connections, or its healthcheck says healthy).
+// Errors name the service. `started` lists the sidecars created, also on error, so that their
+// logs can be kept.
 Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
                             const model::RunSpec& spec, const std::string& network,
-                            const ExecutorOptions& options, RunResources& resources,
-                            ConsoleWriter& console, const CancelSignal& cancel,
-                            std::vector<Sidecar>& started);
+                            const ExecutorOptions& options, ImagePreparer& images,
+                            RunResources& resources, ConsoleWriter& console,
+                            const CancelSignal& cancel, std::vector<Sidecar>& started);
 
 // Stores each sidecar's output, secrets masked, as the result "services/<name>.log". The
 // sidecars are stopped first so that their logs end.

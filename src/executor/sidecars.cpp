@@ -1,3 +1,4 @@
+#include "image_preparer.hpp"
 #include "local_file.hpp"
 #include "run_steps.hpp"
 
@@ -81,20 +82,13 @@ Result<void> wait_ready(docker::Client& docker, const std::string& name, const s
 
 Result<void> start_sidecars(docker::Client& docker, const model::Run& run,
                             const model::RunSpec& spec, const std::string& network,
-                            const ExecutorOptions& options, RunResources& resources,
-                            ConsoleWriter& console, const CancelSignal& cancel,
-                            std::vector<Sidecar>& sidecars) {
+                            const ExecutorOptions& options, ImagePreparer& images,
+                            RunResources& resources, ConsoleWriter& console,
+                            const CancelSignal& cancel, std::vector<Sidecar>& sidecars) {
   for (const auto& [name, service] : spec.services) {
-    const auto* image = std::get_if<std::string>(&service.image);
-    if (image == nullptr) {
-      return make_error(ErrorCode::unprocessable,
-                        "service '" + name +
-                            "' builds its image from a Dockerfile, which needs "
-                            "a repository: only git jobs can do that");
-    }
-    if (auto ensured = ensure_image(docker, *image, options.pull_timeout, console, cancel);
-        !ensured) {
-      return make_error(ensured.error().code, "service '" + name + "': " + ensured.error().message);
+    auto image = images.prepare(service.image);
+    if (!image) {
+      return make_error(image.error().code, "service '" + name + "': " + image.error().message);
     }
     docker::ContainerSpec container;
     container.name = fmt::format("cicd-run-{}-{}-{}", run.id, options.agent_id, name);

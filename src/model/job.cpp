@@ -134,7 +134,8 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
   if (type == "git") {
     reject_isolation_escapes(object, "");
     std::initializer_list<std::string_view> known = {
-        "name", "type", "description", "parameters", "repoUrl", "configPath", "entry", "retry"};
+        "name",       "type",  "description",         "parameters", "repoUrl",
+        "configPath", "entry", "gitCredentialSecret", "retry"};
     reject_unknown_members(object, known, "");
     GitSource git;
     auto* url = find_member(object, "repoUrl");
@@ -155,6 +156,12 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
       git.entry = read_string(*v, "entry");
       auto checked = check_simple_name(git.entry, "entry");
       if (!checked) {
+        throw ErrorException(checked.error());
+      }
+    }
+    if (auto* v = find_member(object, "gitCredentialSecret")) {
+      git.credential_secret = read_string(*v, "gitCredentialSecret");
+      if (auto checked = check_env_name(git.credential_secret, "gitCredentialSecret"); !checked) {
         throw ErrorException(checked.error());
       }
     }
@@ -235,6 +242,10 @@ std::string to_canonical_json(const JobDefinition& job) {
     if (!git->entry.empty()) {
       writer.Key("entry");
       write_string(writer, git->entry);
+    }
+    if (!git->credential_secret.empty()) {
+      writer.Key("gitCredentialSecret");
+      write_string(writer, git->credential_secret);
     }
   } else {
     write_run_spec_members(writer, std::get<RunSpec>(job.source));

@@ -70,6 +70,11 @@ std::string to_json(const Run& run) {
     writer.Int64(*run.trigger.retry_of);
   }
   writer.EndObject();
+  write_optional_string(writer, "commitSha", run.commit_sha);
+  if (!run.config_json.empty()) {
+    writer.Key("config");
+    writer.RawValue(run.config_json.data(), run.config_json.size(), rapidjson::kObjectType);
+  }
   writer.Key("parameters");
   writer.RawValue(run.parameters_json.data(), run.parameters_json.size(), rapidjson::kObjectType);
   write_optional_time(writer, "queuedAt", run.queued_at_ms);

@@ -354,4 +354,25 @@ void write_run_spec_members(JsonWriter& writer, const RunSpec& spec) {
   writer.EndObject();
 }
 
+std::string to_json(const RunSpec& spec) {
+  rapidjson::StringBuffer buffer;
+  JsonWriter writer(buffer);
+  writer.StartObject();
+  write_run_spec_members(writer, spec);
+  writer.EndObject();
+  return std::string(buffer.GetString(), buffer.GetSize());
+}
+
+Result<RunSpec> parse_run_spec_json(std::string_view json) {
+  auto document = parse_json_object(json);
+  if (!document) {
+    return document.error();
+  }
+  try {
+    return read_run_spec(*document, "");
+  } catch (const ErrorException& e) {
+    return e.error();
+  }
+}
+
 } // namespace cicd::model

@@ -53,7 +53,8 @@ inline std::optional<std::int64_t> to_optional_int(const SqlValue& v) {
 inline constexpr std::string_view k_run_select =
     "SELECT r.id, j.name, r.status, r.trigger_kind, r.commit_sha, r.branch_name, "
     "r.triggered_by, r.rerun_of, r.parameters, r.queued_at, r.started_at, r.finished_at, "
-    "r.reason, r.abort_requested, r.agent, r.exit_code, r.resource_class, r.retry_of FROM runs r "
+    "r.reason, r.abort_requested, r.agent, r.exit_code, r.resource_class, r.retry_of, "
+    "r.resolved_commit, r.config FROM runs r "
     "JOIN jobs j ON j.id = r.job_id ";
 
 inline model::Run to_run(const SqlRow& row) {
@@ -76,6 +77,8 @@ inline model::Run to_run(const SqlRow& row) {
   run.exit_code = to_optional_int(row[15]);
   run.resource_class = row[16].value_or("default");
   run.trigger.retry_of = to_optional_int(row[17]);
+  run.commit_sha = row[18].value_or("");
+  run.config_json = row[19].value_or("");
   return run;
 }
 

@@ -28,6 +28,11 @@ public:
                           std::string_view sealed_value, std::int64_t now_ms) override;
   Result<std::vector<SecretInfo>> list_secrets(std::string_view job) override;
   Result<void> delete_secret(std::string_view job, std::string_view name) override;
+  Result<void> put_ssh_key(std::string_view job, const SshKey& key) override;
+  Result<std::optional<SshKey>> get_ssh_key(std::string_view job) override;
+  Result<void> delete_ssh_key(std::string_view job) override;
+  Result<std::string> pin_ssh_host_key(std::string_view host, std::string_view fingerprint,
+                                       std::int64_t now_ms) override;
 
   Result<std::optional<model::Run>> claim_run(std::int64_t id, std::string_view agent,
                                               std::string_view lease, std::int64_t now_ms,

@@ -174,9 +174,10 @@ Result<Run> SqlStore::create_retry(const Run& original, std::int64_t now_ms) {
     m_db->transact([&](SqlConnection& sql) {
       auto rows = sql.query(
           "INSERT INTO runs (job_id, status, trigger_kind, commit_sha, branch_name, "
-          "triggered_by, rerun_of, retry_of, parameters, resource_class, queued_at) SELECT "
-          "job_id, 'queued', 'retry', commit_sha, branch_name, triggered_by, NULL, id, "
-          "parameters, resource_class, $2 FROM runs WHERE id = $1 RETURNING id",
+          "triggered_by, rerun_of, retry_of, parameters, resource_class, queued_at, "
+          "resolved_commit, config) SELECT job_id, 'queued', 'retry', commit_sha, branch_name, "
+          "triggered_by, NULL, id, parameters, resource_class, $2, resolved_commit, config "
+          "FROM runs WHERE id = $1 RETURNING id",
           {number(original.id), number(now_ms)});
       if (rows.empty()) {
         fail(ErrorCode::not_found, fmt::format("run {} is gone", original.id));

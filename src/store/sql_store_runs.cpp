@@ -20,12 +20,13 @@ CreatedRun create_run_without_key(SqlDatabase& db, const NewRun& request, std::i
   db.autocommit([&](SqlConnection& sql) {
     auto rows = sql.query(
         "INSERT INTO runs (job_id, status, trigger_kind, commit_sha, branch_name, triggered_by, "
-        "rerun_of, parameters, resource_class, queued_at) SELECT id, 'queued', $2, $3, $4, $5, "
-        "$6, $7, $8, $9 FROM jobs WHERE name = $1 RETURNING id",
+        "rerun_of, parameters, resource_class, queued_at, resolved_commit, config) SELECT id, "
+        "'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11 FROM jobs WHERE name = $1 RETURNING id",
         {request.job, request.trigger.kind, optional_text(request.trigger.commit_sha),
          optional_text(request.trigger.branch_name), request.trigger.by,
          request.trigger.rerun_of ? SqlValue(number(*request.trigger.rerun_of)) : SqlValue(),
-         request.parameters_json, request.resource_class, number(now_ms)});
+         request.parameters_json, request.resource_class, number(now_ms),
+         optional_text(request.commit_sha), optional_text(request.config_json)});
     if (rows.empty()) {
       fail(ErrorCode::not_found, fmt::format("there is no job named '{}'", request.job));
     }
@@ -35,6 +36,8 @@ CreatedRun create_run_without_key(SqlDatabase& db, const NewRun& request, std::i
     run.trigger = request.trigger;
     run.parameters_json = request.parameters_json;
     run.resource_class = request.resource_class;
+    run.commit_sha = request.commit_sha;
+    run.config_json = request.config_json;
     run.queued_at_ms = now_ms;
   });
   return created;
@@ -74,12 +77,14 @@ Result<CreatedRun> SqlStore::create_run(const NewRun& request, std::int64_t now_
           }
           auto rows = sql.query(
               "INSERT INTO runs (job_id, status, trigger_kind, commit_sha, branch_name, "
-              "triggered_by, rerun_of, parameters, resource_class, queued_at) VALUES "
-              "($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id",
+              "triggered_by, rerun_of, parameters, resource_class, queued_at, resolved_commit, "
+              "config) VALUES ($1, 'queued', $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) "
+              "RETURNING id",
               {id, request.trigger.kind, optional_text(request.trigger.commit_sha),
                optional_text(request.trigger.branch_name), request.trigger.by,
                request.trigger.rerun_of ? SqlValue(number(*request.trigger.rerun_of)) : SqlValue(),
-               request.parameters_json, request.resource_class, number(now_ms)});
+               request.parameters_json, request.resource_class, number(now_ms),
+               optional_text(request.commit_sha), optional_text(request.config_json)});
           auto run_id = to_int(rows[0][0]);
           if (!request.idempotency_key.empty()) {
             auto claimed = sql.query("INSERT INTO idempotency_keys (job_id, key, fingerprint, "

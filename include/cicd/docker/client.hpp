@@ -119,9 +119,16 @@ public:
   // POST /images/create?fromSrc=-: a root filesystem tar becomes image `repo_tag`.
   Result<void> import_image(const std::string& repo_tag, std::string_view rootfs_tar);
   // POST /build with the context tar streamed from `context`; build output lines go to `log`.
+  // A failing build step is unprocessable (the image's fault, not Docker's). `stop` as for
+  // pull_image.
   Result<void> build_image(const BuildSpec& spec, const ChunkSource& context,
                            const std::function<void(std::string_view line)>& log,
-                           std::chrono::seconds timeout);
+                           std::chrono::seconds timeout, const std::function<bool()>& stop = {});
+  // Gives `image` the further name `repo_tag` ("registry:5000/app:tag").
+  Result<void> tag_image(const std::string& image, const std::string& repo_tag);
+  // Pushes `repo_tag` to its registry (anonymously). `stop` as for pull_image.
+  Result<void> push_image(const std::string& repo_tag, std::chrono::seconds timeout,
+                          const std::function<bool()>& stop = {});
   Result<void> remove_image(const std::string& image);
 
   // Creates a bridge network; returns its id.
@@ -153,6 +160,10 @@ public:
 
   // PUT /containers/{id}/archive?path=dir: extracts a tar into the container.
   Result<void> put_archive(const std::string& id, const std::string& dir, std::string_view tar);
+  // The same with the tar streamed from `source`; the files are owned by the container's user
+  // (copyUIDGID), so that a job running as a user of its image can write its workspace.
+  Result<void> put_archive(const std::string& id, const std::string& dir,
+                           const ChunkSource& source);
   // GET /containers/{id}/archive?path=path: streams a tar of that path to `sink`.
   // not_found when the path does not exist in the container.
   Result<void> get_archive(const std::string& id, const std::string& path, const ChunkSink& sink);

@@ -26,7 +26,10 @@ struct ExecutorOptions {
                                                // "umbrella_timeout" setting says otherwise
   std::chrono::seconds grace{10};              // SIGTERM → SIGKILL
   std::chrono::seconds sidecar_ready_timeout{60};
-  std::chrono::seconds pull_timeout{600};
+  std::chrono::seconds pull_timeout{600};   // also of a push to the registry
+  std::chrono::seconds build_timeout{3600}; // an image build from the repository's Dockerfile
+  // "host:port" of a Docker registry the agents share built images through; empty: none.
+  std::string registry;
   std::chrono::milliseconds heartbeat{1000}; // lease renewal and abort check
   std::chrono::seconds lease_length{60};
   std::int64_t pids_limit = 4096;

@@ -35,6 +35,9 @@ struct GitSource {
   std::string repo_url;
   std::string config_path = ".cicd.yml";
   std::string entry; // a named job in a config file that defines several; empty: the only one
+  // https:// remotes of private repositories: the name of the job secret holding an access
+  // token. ssh:// remotes use the job's deploy key (POST /jobs/{job}/ssh-key) instead.
+  std::string credential_secret;
   bool operator==(const GitSource&) const = default;
 };
 

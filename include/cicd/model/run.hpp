@@ -43,6 +43,11 @@ struct Run {
   std::string agent;                     // the agent that claimed it
   std::optional<std::int64_t> exit_code; // the job script's, once it ended
   std::string resource_class = "default";
+  // Git jobs: the commit the run executes (the trigger's branch resolved when it was
+  // triggered) and the repository's config file as parsed at that commit (a RunSpec as
+  // canonical JSON). Both empty for a freestyle job.
+  std::string commit_sha;
+  std::string config_json;
   // While queued: 1 for the next run of its resource class to be taken (read on demand).
   std::optional<std::int64_t> queue_position;
 };

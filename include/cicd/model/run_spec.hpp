@@ -68,4 +68,9 @@ RunSpec read_run_spec(const rapidjson::Value& object, const std::string& path);
 // Writes the spec's members into an object the caller has started.
 void write_run_spec_members(JsonWriter& writer, const RunSpec& spec);
 
+// The spec as one JSON object (what a git run stores of its config file); read_run_spec reads
+// it back.
+std::string to_json(const RunSpec& spec);
+Result<RunSpec> parse_run_spec_json(std::string_view json);
+
 } // namespace cicd::model

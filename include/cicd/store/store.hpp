@@ -42,11 +42,19 @@ struct PutJobRequest {
   bool if_none_match_any = false;      // "If-None-Match: *": only create
 };
 
+struct SshKey {
+  std::string public_key;         // "ssh-ed25519 AAAA… comment"
+  std::string sealed_private_key; // sealed by crypto::SecretBox, never served
+  std::int64_t created_at_ms = 0;
+};
+
 struct NewRun {
   std::string job;
   model::Trigger trigger;
   std::string parameters_json = "{}";
   std::string resource_class = "default";
+  std::string commit_sha;  // git jobs: the resolved commit (model::Run::commit_sha)
+  std::string config_json; // git jobs: the parsed config file (model::Run::config_json)
   // When set, a second create_run with the same key for the same job returns the first run;
   // with a different fingerprint (another request body) it is unprocessable.
   std::string idempotency_key;
@@ -148,6 +156,17 @@ public:
                                   std::string_view sealed_value, std::int64_t now_ms) = 0;
   virtual Result<std::vector<SecretInfo>> list_secrets(std::string_view job) = 0;
   virtual Result<void> delete_secret(std::string_view job, std::string_view name) = 0;
+
+  // The job's SSH deploy key (one per job; a new one replaces the old). not_found when the
+  // job does not exist; get returns nullopt when it has no key.
+  virtual Result<void> put_ssh_key(std::string_view job, const SshKey& key) = 0;
+  virtual Result<std::optional<SshKey>> get_ssh_key(std::string_view job) = 0;
+  virtual Result<void> delete_ssh_key(std::string_view job) = 0;
+
+  // SSH host keys trusted on first use: records `fingerprint` for `host` ("name:port") unless
+  // one is already pinned, and returns the pinned one (the caller compares).
+  virtual Result<std::string> pin_ssh_host_key(std::string_view host, std::string_view fingerprint,
+                                               std::int64_t now_ms) = 0;
 
   // --- What agents write. Every write after the claim is a compare-and-set on the run id
   // and the claim's lease: it is refused (ErrorCode::conflict) once the run is no longer

@@ -1,0 +1,186 @@
+#include "image_preparer.hpp"
+
+#include "run_steps.hpp"
+
+#include "cicd/crypto/digest.hpp"
+
+#include <fmt/format.h>
+
+#include <deque>
+#include <fstream>
+
+namespace cicd::executor {
+namespace {
+
+// "./app/" → "app", "." → "": paths as the git tree names them.
+std::string tree_path(std::string path) {
+  while (path.starts_with("./")) {
+    path.erase(0, 2);
+  }
+  while (!path.empty() && path.back() == '/') {
+    path.pop_back();
+  }
+  return path == "." ? std::string() : path;
+}
+
+// The Dockerfile's path inside the context, as Docker's build API wants it.
+Result<std::string> dockerfile_in_context(const model::ImageBuild& build) {
+  auto context = tree_path(build.context);
+  auto dockerfile = tree_path(build.dockerfile);
+  if (context.empty()) {
+    return dockerfile;
+  }
+  if (dockerfile.starts_with(context + "/")) {
+    return dockerfile.substr(context.size() + 1);
+  }
+  return make_error(ErrorCode::unprocessable,
+                    fmt::format("image build failed: the Dockerfile {} is outside the build "
+                                "context {}: both are paths from the repository's root, and the "
+                                "Dockerfile must be inside the context",
+                                build.dockerfile, build.context));
+}
+
+} // namespace
+
+Result<std::string> ImagePreparer::content_hash(const model::ImageBuild& build) const {
+  auto context = m_checkout->object_id(tree_path(build.context));
+  if (!context) {
+    return context.error();
+  }
+  auto dockerfile = dockerfile_in_context(build);
+  if (!dockerfile) {
+    return dockerfile.error();
+  }
+  // The context's tree id covers the Dockerfile and every file the build can read.
+  std::string identity = fmt::format("cicd-image-v1\ncontext {}\ndockerfile {}\ntarget {}\n",
+                                     *context, *dockerfile, build.target);
+  for (const auto& [name, value] : build.build_args) {
+    identity += fmt::format("arg {}={}\n", name, value);
+  }
+  return crypto::sha256_hex(identity);
+}
+
+Result<std::string> ImagePreparer::prepare(const model::ImageSource& image) {
+  if (const auto* name = std::get_if<std::string>(&image)) {
+    if (auto ensured = ensure_image(m_docker, *name, m_options.pull_timeout, m_console, m_cancel);
+        !ensured) {
+      return ensured.error();
+    }
+    return *name;
+  }
+  if (m_checkout == nullptr) {
+    return make_error(ErrorCode::unprocessable,
+                      "a freestyle job has no repository to build a Dockerfile from: give an "
+                      "image name");
+  }
+  return build(std::get<model::ImageBuild>(image));
+}
+
+Result<std::string> ImagePreparer::build(const model::ImageBuild& build) {
+  auto hash = content_hash(build);
+  if (!hash) {
+    return hash.error();
+  }
+  auto local = fmt::format("{}:{}", k_built_image_repository, *hash);
+  auto exists = m_docker.image_exists(local);
+  if (!exists) {
+    return exists.error();
+  }
+  if (*exists) {
+    m_console.note(fmt::format("image {} is up to date (built before from the same Dockerfile, "
+                               "context and arguments)",
+                               local));
+    return local;
+  }
+  if (pull_from_registry(*hash, local)) {
+    return local;
+  }
+  auto dockerfile = dockerfile_in_context(build);
+  if (!dockerfile) {
+    return dockerfile.error();
+  }
+  auto tar_path = m_work_dir / "context.tar";
+  if (auto written = m_checkout->write_tar(tree_path(build.context), tar_path); !written) {
+    return written.error();
+  }
+  std::ifstream tar(tar_path, std::ios::binary);
+  m_console.note(fmt::format("building {} from {} (context {}{})", local, build.dockerfile,
+                             build.context,
+                             build.target.empty() ? "" : ", target " + build.target));
+  docker::BuildSpec spec;
+  spec.tag = local;
+  spec.dockerfile = *dockerfile;
+  spec.target = build.target;
+  spec.build_args = build.build_args;
+  spec.labels = {{"cicd.image", *hash}};
+  // The build's output is part of the console; its last lines also go into the reason.
+  std::deque<std::string> last_lines;
+  auto built = m_docker.build_image(
+      spec, file_chunks(tar),
+      [&](std::string_view line) {
+        m_console.write(line);
+        m_console.write("\n");
+        last_lines.emplace_back(line.substr(0, 500));
+        if (last_lines.size() > 10) {
+          last_lines.pop_front();
+        }
+      },
+      m_options.build_timeout, [&] { return m_cancel.reason().has_value(); });
+  std::error_code ignored;
+  std::filesystem::remove(tar_path, ignored);
+  if (m_cancel.reason()) {
+    return make_error(ErrorCode::unavailable, "stopped while building the image");
+  }
+  if (!built) {
+    if (built.error().code != ErrorCode::unprocessable) {
+      return built.error(); // Docker itself failed: an infrastructure error
+    }
+    std::string tail;
+    for (const auto& line : last_lines) {
+      tail += "\n" + line;
+    }
+    return make_error(ErrorCode::unprocessable,
+                      fmt::format("image build failed: {}{}", built.error().message,
+                                  tail.empty() ? "" : "; its last lines:" + tail));
+  }
+  // Named after the job and commit too, so that `docker images` tells what each one is for.
+  (void)m_docker.tag_image(local, fmt::format("cicd-job/{}:{}", m_job, m_commit));
+  push_to_registry(local, *hash);
+  return local;
+}
+
+bool ImagePreparer::pull_from_registry(const std::string& hash, const std::string& local) {
+  if (m_options.registry.empty()) {
+    return false;
+  }
+  auto shared = fmt::format("{}/{}:{}", m_options.registry, k_built_image_repository, hash);
+  auto pulled = m_docker.pull_image(shared, m_options.pull_timeout,
+                                    [&] { return m_cancel.reason().has_value(); });
+  if (!pulled) {
+    m_console.note(fmt::format("{} is not in the registry yet: building it here", shared));
+    return false;
+  }
+  if (auto tagged = m_docker.tag_image(shared, local); !tagged) {
+    return false;
+  }
+  m_console.note(fmt::format("pulled {} from the registry (built by another agent)", shared));
+  return true;
+}
+
+void ImagePreparer::push_to_registry(const std::string& local, const std::string& hash) {
+  if (m_options.registry.empty()) {
+    return;
+  }
+  auto shared = fmt::format("{}/{}:{}", m_options.registry, k_built_image_repository, hash);
+  auto pushed = m_docker.tag_image(local, shared);
+  if (pushed) {
+    pushed = m_docker.push_image(shared, m_options.pull_timeout,
+                                 [&] { return m_cancel.reason().has_value(); });
+  }
+  // The run does not depend on the registry: other agents will build it themselves.
+  m_console.note(pushed ? fmt::format("pushed {} for the other agents", shared)
+                        : fmt::format("could not push {} ({}): other agents will build it too",
+                                      shared, pushed.error().message));
+}
+
+} // namespace cicd::executor
