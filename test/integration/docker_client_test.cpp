@@ -1,5 +1,6 @@
 #include "cicd/docker/client.hpp"
 
+#include "support/cicd_process.hpp"
 #include "support/docker_images.hpp"
 #include "support/error_assertions.hpp"
 
@@ -417,6 +418,68 @@ TEST_F(DockerClientTest, ReportsABuildFromAMissingImage) {
   auto built = m_client.build_image(build, context_source(context), {}, 120s);
   ASSERT_FALSE(built.has_value());
   EXPECT_TRUE(built.error().message.starts_with("Docker: ")) << built.error().message;
+}
+
+TEST_F(DockerClientTest, AStreamedArchiveBelongsToTheContainersUser) {
+  auto job = spec({"sh", "-c", "stat -c '%u:%g %a' /workspace /workspace/run.sh && ./run.sh"});
+  job.user = "1000:1000";
+  job.working_dir = "/workspace";
+  auto id = create(job);
+  ASSERT_FALSE(HasFailure());
+  // A checkout: the workspace itself, an executable script, a file in a folder.
+  auto tar = test::make_tar(
+      {{".", "", 0755, TarEntry::Type::directory, ""},
+       {"run.sh", "#!/bin/sh\necho ran as $(id -u) > made-by-job.txt && cat made-by-job.txt\n",
+        0755, TarEntry::Type::file, ""},
+       {"src", "", 0755, TarEntry::Type::directory, ""},
+       {"src/a.txt", "a", 0644, TarEntry::Type::file, ""}});
+  ASSERT_OK(m_client.put_archive(id, "/workspace", context_source(tar)));
+  ASSERT_OK(m_client.start_container(id));
+  auto output = follow(id);
+  EXPECT_EQ(m_client.wait_container(id, k_wait).value(), 0) << output.err;
+  // The job, running as an unprivileged user, owns its workspace and can write to it.
+  EXPECT_EQ(output.out, "1000:1000 755\n1000:1000 755\nran as 1000\n");
+}
+
+// scripts/test starts a registry on loopback (scripts/lib/registry.sh).
+std::string test_registry() {
+  const char* registry = std::getenv("CICD_TEST_REGISTRY");
+  return registry != nullptr ? registry : "";
+}
+
+TEST_F(DockerClientTest, PushesToARegistryAndPullsBack) {
+  auto registry = test_registry();
+  if (registry.empty()) {
+    if (std::getenv("CI") != nullptr) {
+      FAIL() << "CICD_TEST_REGISTRY is not set: scripts/test starts the registry";
+    }
+    GTEST_SKIP() << "no registry: run through scripts/test";
+  }
+  auto shared = registry + "/cicd-test/pushed:" + m_label_value;
+  m_images.push_back(shared);
+  ASSERT_OK(m_client.tag_image(m_image, shared));
+  ASSERT_OK(m_client.push_image(shared, 120s));
+  ASSERT_OK(m_client.remove_image(shared));
+  ASSERT_EQ(m_client.image_exists(shared).value(), false);
+  ASSERT_OK(m_client.pull_image(shared, 120s));
+  EXPECT_EQ(m_client.image_exists(shared).value(), true);
+
+  // A tag the registry does not have: the pull fails and says which image.
+  auto missing = m_client.pull_image(registry + "/cicd-test/never-pushed:1", 60s);
+  ASSERT_FALSE(missing.has_value());
+  EXPECT_NE(missing.error().message.find("never-pushed"), std::string::npos)
+      << missing.error().message;
+}
+
+TEST_F(DockerClientTest, APushToARegistryThatIsNotThereFails) {
+  auto port = std::to_string(test::free_port()); // nothing listens there
+  auto shared = "127.0.0.1:" + port + "/cicd-test/nowhere:" + m_label_value;
+  m_images.push_back(shared);
+  ASSERT_OK(m_client.tag_image(m_image, shared));
+  auto pushed = m_client.push_image(shared, 60s);
+  ASSERT_FALSE(pushed.has_value());
+  EXPECT_NE(pushed.error().message.find("127.0.0.1:" + port), std::string::npos)
+      << pushed.error().message;
 }
 
 TEST_F(DockerClientTest, RemovesContainersAndNetworks) {
