@@ -128,31 +128,33 @@ std::size_t Fleet::add_agent(FleetAgentOptions options) {
   fs::create_directories(data_dir);
   auto log_file = m_dir.path() / fmt::format("agent-{}.log", index);
   std::uint16_t port = 0;
-  auto process =
-      start_serving(std::vector<std::string>{"agent",
-                                             "--data-dir",
-                                             data_dir.string(),
-                                             "--db",
-                                             m_db_url,
-                                             "--queue",
-                                             m_amqp_url,
-                                             "--results",
-                                             "file://" + (m_dir.path() / "results").string(),
-                                             "--secrets-key",
-                                             (m_dir.path() / "secrets.key").string(),
-                                             "--slots",
-                                             std::to_string(options.slots),
-                                             "--cpu-threshold",
-                                             "100",
-                                             "--grace",
-                                             std::to_string(options.grace_seconds),
-                                             "--drain-timeout",
-                                             std::to_string(options.drain_timeout_seconds),
-                                             "--lease",
-                                             std::to_string(options.lease_seconds),
-                                             "--heartbeat",
-                                             "1"},
-                    log_file, port);
+  std::vector<std::string> args{"agent",
+                                "--data-dir",
+                                data_dir.string(),
+                                "--db",
+                                m_db_url,
+                                "--queue",
+                                m_amqp_url,
+                                "--results",
+                                "file://" + (m_dir.path() / "results").string(),
+                                "--secrets-key",
+                                (m_dir.path() / "secrets.key").string(),
+                                "--slots",
+                                std::to_string(options.slots),
+                                "--cpu-threshold",
+                                "100",
+                                "--grace",
+                                std::to_string(options.grace_seconds),
+                                "--drain-timeout",
+                                std::to_string(options.drain_timeout_seconds),
+                                "--lease",
+                                std::to_string(options.lease_seconds),
+                                "--heartbeat",
+                                "1"};
+  if (!options.registry.empty()) {
+    args.insert(args.end(), {"--registry", options.registry});
+  }
+  auto process = start_serving(args, log_file, port);
   m_agents.push_back(std::make_unique<FleetAgent>(std::move(process), data_dir, port));
   // Ready once it is in the agent list (it registers after connecting to everything).
   auto& agent = *m_agents.back();

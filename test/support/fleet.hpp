@@ -26,6 +26,7 @@ struct FleetAgentOptions {
   int drain_timeout_seconds = 60;
   int lease_seconds = 4;          // declared lost this long after it stopped renewing
   std::filesystem::path data_dir; // empty: a new one (set it to restart an agent in place)
+  std::string registry;           // --registry HOST:PORT when set
 };
 
 // One `cicd agent` process, its GET /healthz and GET /metrics on a free port of its own
