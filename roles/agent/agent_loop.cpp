@@ -157,6 +157,21 @@ bool AgentLoop::machine_busy() {
   }
   m_cpu_busy = busy;
   m_cpu_total = total;
+  auto now = std::chrono::steady_clock::now();
+  if (!over) {
+    if (m_busy_logged) {
+      log::info("the machine's CPU use is below --cpu-threshold again: taking runs");
+    }
+    m_busy_since.reset();
+    m_busy_logged = false;
+  } else if (!m_busy_since) {
+    m_busy_since = now;
+  } else if (!m_busy_logged && now - *m_busy_since >= std::chrono::seconds(10)) {
+    log::info("taking no new run: the machine's CPU use has been above --cpu-threshold {}% for "
+              "10 s (now {:.0f}%); runs wait in their queue until it drops",
+              m_options.cpu_threshold, m_cpu_busy_ratio * 100);
+    m_busy_logged = true;
+  }
   return over;
 }
 

@@ -17,6 +17,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <string>
 #include <thread>
@@ -99,6 +100,10 @@ private:
   std::uint64_t m_cpu_busy = 0;
   std::uint64_t m_cpu_total = 0;
   std::atomic<double> m_cpu_busy_ratio{0}; // what machine_busy() last saw, for metrics
+  // Since when the CPU threshold holds runs back, and whether the log has said so: an operator
+  // wondering why runs stay queued finds the reason there.
+  std::optional<std::chrono::steady_clock::time_point> m_busy_since;
+  bool m_busy_logged = false;
 };
 
 } // namespace cicd::agent
