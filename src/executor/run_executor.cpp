@@ -24,7 +24,8 @@ namespace {
 // A step failed for a reason a user can act on: the run is errored with it.
 struct Errored {
   std::string reason;
-  bool infrastructure = false; // Docker or the store unreachable, the agent's disk
+  // Docker, the store or the git server unreachable, the agent's disk full.
+  bool infrastructure = false;
 };
 
 template <class T>
@@ -32,7 +33,8 @@ T or_errored(Result<T> result, std::string_view context = {}) {
   if (!result) {
     throw Errored{context.empty() ? result.error().message
                                   : std::string(context) + ": " + result.error().message,
-                  result.error().code == ErrorCode::unavailable};
+                  result.error().code == ErrorCode::unavailable ||
+                      result.error().code == ErrorCode::bad_gateway};
   }
   if constexpr (!std::is_void_v<T>) {
     return std::move(*result);
