@@ -1,0 +1,174 @@
+#include "tree_tar.hpp"
+
+#include <archive.h>
+#include <archive_entry.h>
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <sys/stat.h>
+
+namespace cicd::git {
+namespace {
+
+struct ArchiveFree {
+  void operator()(archive* writer) const { archive_write_free(writer); }
+};
+struct EntryFree {
+  void operator()(archive_entry* entry) const { archive_entry_free(entry); }
+};
+
+// Writes the entries git_tree_walk hands it; keeps the first failure.
+class TarWriter {
+public:
+  TarWriter(git_repository* repository, git_time_t mtime, const std::filesystem::path& file)
+      : m_repository(repository), m_mtime(mtime), m_file(file), m_writer(archive_write_new()),
+        m_entry(archive_entry_new()) {}
+
+  Result<void> open() {
+    if (!m_writer || !m_entry) {
+      return make_error(ErrorCode::internal, "libarchive: out of memory");
+    }
+    // pax only where ustar cannot say it (long names); names as the raw bytes git has, with no
+    // conversion through the locale.
+    if (archive_write_set_format_pax_restricted(m_writer.get()) != ARCHIVE_OK ||
+        archive_write_set_format_option(m_writer.get(), "pax", "hdrcharset", "BINARY") <
+            ARCHIVE_WARN ||
+        archive_write_open_filename(m_writer.get(), m_file.c_str()) != ARCHIVE_OK) {
+      return failure("creating");
+    }
+    return {};
+  }
+
+  // git_tree_walk's callback: 0 goes on, a negative value stops the walk.
+  int add(const char* root, const git_tree_entry* entry) {
+    std::string path = std::string(root) + git_tree_entry_name(entry);
+    switch (git_tree_entry_filemode(entry)) {
+    case GIT_FILEMODE_TREE:
+      return write_header(path, AE_IFDIR, 0755, 0, nullptr) ? 0 : -1;
+    case GIT_FILEMODE_COMMIT:
+      return 0; // a submodule: its commit lives in another repository
+    case GIT_FILEMODE_LINK:
+      return add_blob(path, entry, AE_IFLNK, 0777) ? 0 : -1;
+    case GIT_FILEMODE_BLOB_EXECUTABLE:
+      return add_blob(path, entry, AE_IFREG, 0755) ? 0 : -1;
+    default:
+      return add_blob(path, entry, AE_IFREG, 0644) ? 0 : -1;
+    }
+  }
+
+  Result<void> close() {
+    if (archive_write_close(m_writer.get()) != ARCHIVE_OK) {
+      return failure("finishing");
+    }
+    return {};
+  }
+
+  const std::optional<Error>& error() const { return m_error; }
+
+private:
+  Error failure(const std::string& doing) {
+    const char* reason = archive_error_string(m_writer.get());
+    return make_error(ErrorCode::internal, doing + " the tar " + m_file.string() + " failed: " +
+                                               (reason != nullptr ? reason : "unknown error"));
+  }
+
+  bool fail(Error error) {
+    if (!m_error) {
+      m_error = std::move(error);
+    }
+    return false;
+  }
+
+  bool add_blob(const std::string& path, const git_tree_entry* tree_entry, mode_t type,
+                mode_t mode) {
+    git_blob* raw = nullptr;
+    if (git_blob_lookup(&raw, m_repository, git_tree_entry_id(tree_entry)) != 0) {
+      return fail(make_error(ErrorCode::internal, "reading " + path +
+                                                      " from the repository "
+                                                      "failed: " +
+                                                      last_error_text()));
+    }
+    BlobPtr blob(raw);
+    const char* data = static_cast<const char*>(git_blob_rawcontent(blob.get()));
+    auto size = static_cast<std::size_t>(git_blob_rawsize(blob.get()));
+    if (type == AE_IFLNK) {
+      // A link's blob is its target.
+      return write_header(path, AE_IFLNK, mode, 0, std::string(data, size).c_str());
+    }
+    if (!write_header(path, AE_IFREG, mode, size, nullptr)) {
+      return false;
+    }
+    while (size > 0) {
+      la_ssize_t written = archive_write_data(m_writer.get(), data, size);
+      if (written <= 0) {
+        return fail(failure("writing " + path + " to"));
+      }
+      data += written;
+      size -= static_cast<std::size_t>(written);
+    }
+    return true;
+  }
+
+  bool write_header(const std::string& path, mode_t type, mode_t mode, std::size_t size,
+                    const char* link_target) {
+    archive_entry* entry = archive_entry_clear(m_entry.get());
+    archive_entry_set_pathname(entry, path.c_str());
+    archive_entry_set_filetype(entry, type);
+    archive_entry_set_perm(entry, mode);
+    archive_entry_set_size(entry, static_cast<la_int64_t>(size));
+    archive_entry_set_uid(entry, 0);
+    archive_entry_set_gid(entry, 0);
+    archive_entry_set_mtime(entry, m_mtime, 0);
+    if (link_target != nullptr) {
+      archive_entry_set_symlink(entry, link_target);
+    }
+    // A warning (a name the locale cannot convert) still writes the entry.
+    if (archive_write_header(m_writer.get(), entry) < ARCHIVE_WARN) {
+      return fail(failure("adding " + path + " to"));
+    }
+    return true;
+  }
+
+  git_repository* m_repository;
+  git_time_t m_mtime;
+  const std::filesystem::path& m_file;
+  std::unique_ptr<archive, ArchiveFree> m_writer;
+  std::unique_ptr<archive_entry, EntryFree> m_entry;
+  std::optional<Error> m_error;
+};
+
+int walk_entry(const char* root, const git_tree_entry* entry, void* payload) {
+  return static_cast<TarWriter*>(payload)->add(root, entry);
+}
+
+Result<void> write_with(TarWriter& writer, const git_tree* tree) {
+  if (auto opened = writer.open(); !opened) {
+    return opened;
+  }
+  int code = git_tree_walk(tree, GIT_TREEWALK_PRE, &walk_entry, &writer);
+  if (writer.error()) {
+    return *writer.error();
+  }
+  if (code != 0) {
+    return make_error(ErrorCode::internal, "reading the tree failed: " + last_error_text());
+  }
+  return writer.close();
+}
+
+} // namespace
+
+Result<void> write_tree_tar(git_repository* repository, const git_tree* tree, git_time_t mtime,
+                            const std::filesystem::path& tar_file) {
+  Result<void> written = [&] {
+    TarWriter writer(repository, mtime, tar_file);
+    return write_with(writer, tree);
+  }();
+  if (!written) {
+    std::error_code ignored;
+    std::filesystem::remove(tar_file, ignored); // half a tar is worse than none
+  }
+  return written;
+}
+
+} // namespace cicd::git
