@@ -1,17 +1,21 @@
 #include "libgit2_handles.hpp"
 
+#include "socket_stream.hpp"
+
 #include "cicd/core/error.hpp"
 
 namespace cicd::git {
 
 void ensure_libgit2() {
   // A function-local static: initialised exactly once, other threads wait for it. libgit2 is
-  // never shut down: objects of other static lifetimes may still use it at exit.
+  // never shut down: objects of other static lifetimes may still use it at exit. Its sockets
+  // are ours, with timeouts (socket_stream.hpp).
   static const int initialised = [] {
     int count = git_libgit2_init();
     if (count < 0) {
       throw Fatal("cannot initialise libgit2: " + last_error_text());
     }
+    register_socket_stream();
     return count;
   }();
   (void)initialised;

@@ -13,8 +13,14 @@ Result<std::string> branch_ref_name(const std::string& branch) {
 
 Result<RemoteConnection> RemoteConnection::open(git_repository* repository,
                                                 RemoteSession& session) {
+  // Anonymous (in memory) and without url.*.insteadOf: the host's git config must not rewrite
+  // a job's URL. (Reading insteadOf also leaks pcre2 match data in libgit2 1.5, ~250 KB a
+  // remote.)
+  git_remote_create_options options = GIT_REMOTE_CREATE_OPTIONS_INIT;
+  options.repository = repository;
+  options.flags = GIT_REMOTE_CREATE_SKIP_INSTEADOF | GIT_REMOTE_CREATE_SKIP_DEFAULT_FETCHSPEC;
   git_remote* raw = nullptr;
-  if (git_remote_create_anonymous(&raw, repository, session.url().c_str()) != 0) {
+  if (git_remote_create_with_opts(&raw, session.url().c_str(), &options) != 0) {
     return make_error(ErrorCode::unprocessable, "not a git remote URL: " + session.shown_url() +
                                                     " (" + session.scrubbed(last_error_text()) +
                                                     ")");

@@ -1,5 +1,7 @@
 #include "remote_session.hpp"
 
+#include "socket_stream.hpp"
+
 #include <openssl/evp.h>
 #include <openssl/sha.h>
 
@@ -35,6 +37,7 @@ RemoteSession::RemoteSession(std::string url, const Credentials& credentials,
 }
 
 git_remote_callbacks RemoteSession::callbacks() {
+  take_stream_failure(); // from an earlier connection of this thread
   git_remote_callbacks callbacks = GIT_REMOTE_CALLBACKS_INIT;
   callbacks.credentials = &RemoteSession::acquire_credential;
   callbacks.certificate_check = &RemoteSession::check_certificate;
@@ -75,7 +78,8 @@ Error RemoteSession::failure(int code, const std::string& doing) const {
   }
   std::string reason = m_refusal;
   if (reason.empty()) {
-    reason = scrubbed(last_error_text());
+    auto stream_failure = take_stream_failure();
+    reason = scrubbed(stream_failure.empty() ? last_error_text() : stream_failure);
     if (code == GIT_EAUTH) {
       reason = "the server refused our credentials (" + reason + ")";
     }

@@ -230,4 +230,51 @@ std::string TestSshd::log() const {
   return read_whole(m_dir.path() / "log");
 }
 
+UntrustedTlsServer::UntrustedTlsServer() {
+  if (!have_tool("openssl", "openssl")) {
+    return;
+  }
+  auto dir = m_dir.path();
+  run_shell("openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 1 "
+            "-subj /CN=127.0.0.1 -keyout " +
+            shell_quote((dir / "key.pem").string()) + " -out " +
+            shell_quote((dir / "cert.pem").string()));
+  auto argv_for = [&](std::uint16_t port) {
+    return std::vector<std::string>{"openssl", "s_server",
+                                    "-quiet",  "-www",
+                                    "-accept", "127.0.0.1:" + std::to_string(port),
+                                    "-cert",   (dir / "cert.pem").string(),
+                                    "-key",    (dir / "key.pem").string()};
+  };
+  m_process = start_on_free_port(argv_for, dir / "log", m_port);
+  if (!m_process) {
+    ADD_FAILURE() << "openssl s_server did not start:\n" << log();
+  }
+}
+
+std::string UntrustedTlsServer::log() const {
+  return read_whole(m_dir.path() / "log");
+}
+
+SilentServer::SilentServer() {
+  m_socket = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t size = sizeof address;
+  if (m_socket < 0 || ::bind(m_socket, reinterpret_cast<sockaddr*>(&address), size) != 0 ||
+      ::listen(m_socket, 16) != 0 ||
+      ::getsockname(m_socket, reinterpret_cast<sockaddr*>(&address), &size) != 0) {
+    ADD_FAILURE() << "cannot listen on 127.0.0.1: " << std::strerror(errno);
+    return;
+  }
+  m_port = ntohs(address.sin_port);
+}
+
+SilentServer::~SilentServer() {
+  if (m_socket >= 0) {
+    ::close(m_socket);
+  }
+}
+
 } // namespace cicd::test

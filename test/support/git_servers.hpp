@@ -83,4 +83,36 @@ private:
   std::unique_ptr<ServerProcess> m_process;
 };
 
+// `openssl s_server` on 127.0.0.1 with a self-signed certificate for 127.0.0.1: TLS that no
+// client trusts, and no git server behind it. Thread safety: none.
+class UntrustedTlsServer {
+public:
+  UntrustedTlsServer();
+
+  bool started() const { return m_process != nullptr; }
+  std::uint16_t port() const { return m_port; }
+  std::string log() const;
+
+private:
+  TempDir m_dir{"cicd-tls-server"};
+  std::uint16_t m_port = 0;
+  std::unique_ptr<ServerProcess> m_process;
+};
+
+// A socket on 127.0.0.1 that listens and never accepts: connections succeed (the kernel
+// completes them) and then hear nothing, like a hung server. Thread safety: none.
+class SilentServer {
+public:
+  SilentServer();
+  SilentServer(const SilentServer&) = delete;
+  SilentServer& operator=(const SilentServer&) = delete;
+  ~SilentServer();
+
+  std::uint16_t port() const { return m_port; }
+
+private:
+  int m_socket = -1;
+  std::uint16_t m_port = 0;
+};
+
 } // namespace cicd::test
