@@ -137,7 +137,7 @@ Result<std::string> RepoCache::resolve_branch(const std::string& url, const std:
     // Already here (another branch has it): only the local ref moves, for later negotiations.
     git_reference* raw = nullptr;
     if (git_reference_create(&raw, repository->get(), ref_name->c_str(), &*head, 1, nullptr) == 0) {
-      git_reference_free(raw);
+      ReferencePtr moved(raw); // best effort: a stale ref costs a larger fetch, nothing more
     }
   }
   if (!presence) {
