@@ -28,9 +28,10 @@ Result<void> Client::put_archive(const std::string& id, const std::string& dir,
 }
 
 Result<void> Client::put_archive(const std::string& id, const std::string& dir,
-                                 const ChunkSource& source) {
+                                 const ChunkSource& source, bool to_container_user) {
   detail::Connection connection(m_socket_path, http::verb::put,
-                                archive_target(id, dir) + "&copyUIDGID=1",
+                                archive_target(id, dir) +
+                                    (to_container_user ? "&copyUIDGID=1" : ""),
                                 detail::Limits::each_io_within(k_call_timeout));
   if (auto sent = connection.send_chunked("application/x-tar", source); !sent) {
     return sent.error();

@@ -203,6 +203,11 @@ Result<ContainerState> Client::inspect_container(const std::string& id) {
       }
     }
   }
+  if (const auto* config = member(*document, "Config")) {
+    if (const auto* user = member(*config, "User"); user && user->IsString()) {
+      state.user = user->GetString();
+    }
+  }
   const auto* settings = member(*document, "NetworkSettings");
   const auto* networks = settings ? member(*settings, "Networks") : nullptr;
   if (networks != nullptr && networks->IsObject()) {

@@ -23,23 +23,6 @@ std::string tree_path(std::string path) {
   return path == "." ? std::string() : path;
 }
 
-// The Dockerfile's path inside the context, as Docker's build API wants it.
-Result<std::string> dockerfile_in_context(const model::ImageBuild& build) {
-  auto context = tree_path(build.context);
-  auto dockerfile = tree_path(build.dockerfile);
-  if (context.empty()) {
-    return dockerfile;
-  }
-  if (dockerfile.starts_with(context + "/")) {
-    return dockerfile.substr(context.size() + 1);
-  }
-  return make_error(ErrorCode::unprocessable,
-                    fmt::format("image build failed: the Dockerfile {} is outside the build "
-                                "context {}: both are paths from the repository's root, and the "
-                                "Dockerfile must be inside the context",
-                                build.dockerfile, build.context));
-}
-
 } // namespace
 
 Result<std::string> ImagePreparer::content_hash(const model::ImageBuild& build) const {
@@ -47,13 +30,10 @@ Result<std::string> ImagePreparer::content_hash(const model::ImageBuild& build) 
   if (!context) {
     return context.error();
   }
-  auto dockerfile = dockerfile_in_context(build);
-  if (!dockerfile) {
-    return dockerfile.error();
-  }
-  // The context's tree id covers the Dockerfile and every file the build can read.
+  // The context's tree id covers the Dockerfile (a path in the context, as in Docker's build
+  // API and Compose) and every file the build can read.
   std::string identity = fmt::format("cicd-image-v1\ncontext {}\ndockerfile {}\ntarget {}\n",
-                                     *context, *dockerfile, build.target);
+                                     *context, tree_path(build.dockerfile), build.target);
   for (const auto& [name, value] : build.build_args) {
     identity += fmt::format("arg {}={}\n", name, value);
   }
@@ -95,10 +75,6 @@ Result<std::string> ImagePreparer::build(const model::ImageBuild& build) {
   if (pull_from_registry(*hash, local)) {
     return local;
   }
-  auto dockerfile = dockerfile_in_context(build);
-  if (!dockerfile) {
-    return dockerfile.error();
-  }
   auto tar_path = m_work_dir / "context.tar";
   if (auto written = m_checkout->write_tar(tree_path(build.context), tar_path); !written) {
     return written.error();
@@ -109,7 +85,7 @@ Result<std::string> ImagePreparer::build(const model::ImageBuild& build) {
                              build.target.empty() ? "" : ", target " + build.target));
   docker::BuildSpec spec;
   spec.tag = local;
-  spec.dockerfile = *dockerfile;
+  spec.dockerfile = tree_path(build.dockerfile);
   spec.target = build.target;
   spec.build_args = build.build_args;
   spec.labels = {{"cicd.image", *hash}};

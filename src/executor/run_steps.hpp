@@ -58,7 +58,7 @@ class ImagePreparer;
 docker::ChunkSource file_chunks(std::ifstream& file);
 
 // Puts the tree of the run's commit into `workdir` of the (created, not started) container,
-// owned by the container's user. The tar goes through `work_dir` and is removed.
+// owned by the user it runs as. The tar goes through `work_dir` and is removed.
 Result<void> upload_workspace(docker::Client& docker, const std::string& container,
                               const git::RunCheckout& checkout, const std::string& workdir,
                               const std::filesystem::path& work_dir);

@@ -132,13 +132,14 @@ Result<std::string> RunCheckout::object_id(const std::string& path) const {
   return m_impl->tree->object_id(path);
 }
 
-Result<void> RunCheckout::write_tar(const std::string& path,
-                                    const std::filesystem::path& tar_file) const {
+Result<void> RunCheckout::write_tar(const std::string& path, const std::filesystem::path& tar_file,
+                                    const TarLayout& layout) const {
   auto directory = m_impl->tree->directory(path);
   if (!directory) {
     return directory.error();
   }
-  return write_tree_tar(m_impl->repository.get(), directory->get(), m_impl->tree->time(), tar_file);
+  return write_tree_tar(m_impl->repository.get(), directory->get(), m_impl->tree->time(), tar_file,
+                        layout);
 }
 
 } // namespace cicd::git

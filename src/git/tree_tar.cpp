@@ -21,9 +21,10 @@ struct EntryFree {
 // Writes the entries git_tree_walk hands it; keeps the first failure.
 class TarWriter {
 public:
-  TarWriter(git_repository* repository, git_time_t mtime, const std::filesystem::path& file)
-      : m_repository(repository), m_mtime(mtime), m_file(file), m_writer(archive_write_new()),
-        m_entry(archive_entry_new()) {}
+  TarWriter(git_repository* repository, git_time_t mtime, const TarLayout& layout,
+            const std::filesystem::path& file)
+      : m_repository(repository), m_mtime(mtime), m_layout(layout), m_file(file),
+        m_writer(archive_write_new()), m_entry(archive_entry_new()) {}
 
   Result<void> open() {
     if (!m_writer || !m_entry) {
@@ -42,7 +43,7 @@ public:
 
   // git_tree_walk's callback: 0 goes on, a negative value stops the walk.
   int add(const char* root, const git_tree_entry* entry) {
-    std::string path = std::string(root) + git_tree_entry_name(entry);
+    std::string path = m_under + root + git_tree_entry_name(entry);
     switch (git_tree_entry_filemode(entry)) {
     case GIT_FILEMODE_TREE:
       return write_header(path, AE_IFDIR, 0755, 0, nullptr) ? 0 : -1;
@@ -55,6 +56,15 @@ public:
     default:
       return add_blob(path, entry, AE_IFREG, 0644) ? 0 : -1;
     }
+  }
+
+  // The tree's own directory under the layout's prefix, first (see TarLayout).
+  bool add_prefix() {
+    if (m_layout.prefix.empty()) {
+      return true;
+    }
+    m_under = m_layout.prefix + "/";
+    return write_header(m_under, AE_IFDIR, 0755, 0, nullptr);
   }
 
   Result<void> close() {
@@ -117,8 +127,8 @@ private:
     archive_entry_set_filetype(entry, type);
     archive_entry_set_perm(entry, mode);
     archive_entry_set_size(entry, static_cast<la_int64_t>(size));
-    archive_entry_set_uid(entry, 0);
-    archive_entry_set_gid(entry, 0);
+    archive_entry_set_uid(entry, m_layout.uid);
+    archive_entry_set_gid(entry, m_layout.gid);
     archive_entry_set_mtime(entry, m_mtime, 0);
     if (link_target != nullptr) {
       archive_entry_set_symlink(entry, link_target);
@@ -132,6 +142,8 @@ private:
 
   git_repository* m_repository;
   git_time_t m_mtime;
+  const TarLayout& m_layout;
+  std::string m_under; // the prefix and '/', once written
   const std::filesystem::path& m_file;
   std::unique_ptr<archive, ArchiveFree> m_writer;
   std::unique_ptr<archive_entry, EntryFree> m_entry;
@@ -146,6 +158,9 @@ Result<void> write_with(TarWriter& writer, const git_tree* tree) {
   if (auto opened = writer.open(); !opened) {
     return opened;
   }
+  if (!writer.add_prefix()) {
+    return *writer.error();
+  }
   int code = git_tree_walk(tree, GIT_TREEWALK_PRE, &walk_entry, &writer);
   if (writer.error()) {
     return *writer.error();
@@ -159,9 +174,9 @@ Result<void> write_with(TarWriter& writer, const git_tree* tree) {
 } // namespace
 
 Result<void> write_tree_tar(git_repository* repository, const git_tree* tree, git_time_t mtime,
-                            const std::filesystem::path& tar_file) {
+                            const std::filesystem::path& tar_file, const TarLayout& layout) {
   Result<void> written = [&] {
-    TarWriter writer(repository, mtime, tar_file);
+    TarWriter writer(repository, mtime, layout, tar_file);
     return write_with(writer, tree);
   }();
   if (!written) {

@@ -133,10 +133,11 @@ TEST_F(AgentGitJobTest, TheProjectsMultiStageDockerfileAndASidecarsOwnDockerfile
       fmt::format("FROM {}\nCMD [\"sh\", \"-c\", \"while true; do echo pong | nc -l -p 5432; "
                   "done\"]\n",
                   image());
-  auto yaml = "image:\n  dockerfile: Dockerfile\n  target: test\n"
-              "script: |\n  cat /stage\n  nc db 5432\n  cat README\n"
-              "services:\n  db:\n    image:\n      dockerfile: db/Dockerfile\n      context: db\n"
-              "    port: 5432\n";
+  std::string yaml =
+      "image:\n  dockerfile: Dockerfile\n  target: test\n"
+      "script: |\n  cat /stage\n  nc db 5432\n  cat README\n"
+      "services:\n  db:\n    image:\n      dockerfile: Dockerfile\n      context: db\n"
+      "    port: 5432\n";
   repo().commit("main", {{".cicd.yml", yaml},
                          {"Dockerfile", dockerfile},
                          {"db/Dockerfile", db_dockerfile},
@@ -152,8 +153,8 @@ TEST_F(AgentGitJobTest, TheProjectsMultiStageDockerfileAndASidecarsOwnDockerfile
   EXPECT_TRUE(holds_text(output, "the checkout is in the workspace\n"));
   EXPECT_TRUE(holds_text(output, "Step 1/")); // the build's output is part of the console
 
-  // The same environment again (a commit that changes only the script): nothing is rebuilt.
-  repo().commit("main", {{".cicd.yml", yaml + "timeout: 5m\n"}});
+  // The same environment again: nothing is rebuilt (a change to any file of the context would
+  // make a new image, most of it from Docker's layer cache).
   auto again = trigger("built", on_branch("main"));
   auto run_again = wait_for_end("built", again, std::chrono::seconds(180));
   auto output_again = console("built", again);
@@ -195,8 +196,8 @@ TEST_F(AgentGitJobTest, BadTriggersAreRefusedAndStoreNothing) {
   auto sha = repo().commit("main", {{".cicd.yml", config("true")}});
   repo().commit("broken",
                 {{".cicd.yml", fmt::format("image: {}\nscript: true\nscirpt: typo\n", image())}});
-  repo().commit("no-config", {{"other.yml", "x: 1\n"}});
   put_git_job("checked", repo().file_url());
+  put_git_job("elsewhere", repo().file_url(), R"("configPath": "ci/absent.yml")");
 
   auto unknown_branch = refused_trigger("checked", on_branch("feature/nope"));
   EXPECT_TRUE(is_problem(unknown_branch, 422));
@@ -212,9 +213,9 @@ TEST_F(AgentGitJobTest, BadTriggersAreRefusedAndStoreNothing) {
   EXPECT_TRUE(holds_text(invalid.body, ".cicd.yml:3")) << invalid.body; // the file and line
   EXPECT_TRUE(holds_text(invalid.body, "scirpt"));
 
-  auto missing = refused_trigger("checked", on_branch("no-config"));
+  auto missing = refused_trigger("elsewhere", on_branch("main"));
   EXPECT_TRUE(is_problem(missing, 422, "configPath"));
-  EXPECT_TRUE(holds_text(missing.body, ".cicd.yml does not exist at commit"));
+  EXPECT_TRUE(holds_text(missing.body, "ci/absent.yml does not exist at commit " + sha));
 
   // A remote that does not answer: 502, naming it.
   auto nowhere = fmt::format("git://127.0.0.1:{}/repo.git", free_port());
@@ -240,6 +241,14 @@ TEST_F(AgentGitJobTest, AJobRunningAsAnUnprivilegedUserOwnsItsWorkspace) {
   auto output = console("as-user", id);
   EXPECT_EQ(run.status, "succeeded") << run.body << "\n" << output;
   EXPECT_TRUE(holds_text(output, "1000\n"));
+
+  // A user named in the image's passwd ("nobody" in busybox's) is looked up in the container.
+  repo().commit("named", {{".cicd.yml", config("id -u\ntouch made-by-the-job", "user: nobody\n")}});
+  auto named = trigger("as-user", on_branch("named"));
+  auto named_run = wait_for_end("as-user", named);
+  auto named_output = console("as-user", named);
+  EXPECT_EQ(named_run.status, "succeeded") << named_run.body << "\n" << named_output;
+  EXPECT_TRUE(holds_text(named_output, "65534\n"));
 }
 
 TEST_F(AgentGitJobTest, APrivateRepositoryOverSshWithTheJobsDeployKey) {

@@ -422,23 +422,25 @@ TEST_F(DockerClientTest, ReportsABuildFromAMissingImage) {
 
 TEST_F(DockerClientTest, AStreamedArchiveBelongsToTheContainersUser) {
   auto job = spec({"sh", "-c", "stat -c '%u:%g %a' /workspace /workspace/run.sh && ./run.sh"});
-  job.user = "1000:1000";
+  job.user = "nobody"; // in the busybox image's passwd: Docker looks it up there
   job.working_dir = "/workspace";
   auto id = create(job);
   ASSERT_FALSE(HasFailure());
   // A checkout: the workspace itself, an executable script, a file in a folder.
-  auto tar = test::make_tar(
-      {{".", "", 0755, TarEntry::Type::directory, ""},
-       {"run.sh", "#!/bin/sh\necho ran as $(id -u) > made-by-job.txt && cat made-by-job.txt\n",
-        0755, TarEntry::Type::file, ""},
-       {"src", "", 0755, TarEntry::Type::directory, ""},
-       {"src/a.txt", "a", 0644, TarEntry::Type::file, ""}});
-  ASSERT_OK(m_client.put_archive(id, "/workspace", context_source(tar)));
+  // Under the workspace's own name, extracted in its parent: the workspace changes owner too.
+  auto tar =
+      test::make_tar({{"workspace", "", 0755, TarEntry::Type::directory, ""},
+                      {"workspace/run.sh",
+                       "#!/bin/sh\necho ran as $(id -u) > made-by-job.txt && cat made-by-job.txt\n",
+                       0755, TarEntry::Type::file, ""},
+                      {"workspace/src", "", 0755, TarEntry::Type::directory, ""},
+                      {"workspace/src/a.txt", "a", 0644, TarEntry::Type::file, ""}});
+  ASSERT_OK(m_client.put_archive(id, "/", context_source(tar), true));
   ASSERT_OK(m_client.start_container(id));
   auto output = follow(id);
   EXPECT_EQ(m_client.wait_container(id, k_wait).value(), 0) << output.err;
   // The job, running as an unprivileged user, owns its workspace and can write to it.
-  EXPECT_EQ(output.out, "1000:1000 755\n1000:1000 755\nran as 1000\n");
+  EXPECT_EQ(output.out, "65534:65534 755\n65534:65534 755\nran as 65534\n");
 }
 
 // scripts/test starts a registry on loopback (scripts/lib/registry.sh).

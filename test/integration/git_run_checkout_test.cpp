@@ -172,6 +172,18 @@ TEST_F(GitRunCheckout, WritesTarsWithModesLinksAndNoSubmodules) {
   ASSERT_OK(checkout->write_tar("./src/", sub_tar));
   auto sub = test::read_tar_entries(sub_tar);
   EXPECT_EQ(sub.size(), 4u);
+
+  // Under a prefix, for a given owner: the workspace directory itself comes first.
+  auto owned_tar = m_work.path() / "owned.tar";
+  ASSERT_OK(checkout->write_tar("src", owned_tar, {"workspace", 1000, 1001}));
+  auto owned = test::read_tar_entries(owned_tar);
+  EXPECT_EQ(owned.size(), 5u);
+  EXPECT_EQ(owned["workspace"].type, TarFileEntry::Type::directory);
+  EXPECT_EQ(owned["workspace/app/main.c"].content, "int main() { return 0; }\n");
+  for (const auto& [path, entry] : owned) {
+    EXPECT_EQ(entry.uid, 1000) << path;
+    EXPECT_EQ(entry.gid, 1001) << path;
+  }
   EXPECT_EQ(sub["app/main.c"].content, "int main() { return 0; }\n");
   EXPECT_EQ(sub["current"].link_target, "app");
 

@@ -19,7 +19,7 @@ const std::string k_full_freestyle = R"({
   "name": "unit-test",
   "type": "freestyle",
   "description": "unit tests",
-  "image": {"dockerfile": "ci/Dockerfile", "context": "ci", "target": "test",
+  "image": {"dockerfile": "Dockerfile.test", "context": "ci", "target": "test",
             "buildArgs": {"BASE": "debian:12"}},
   "script": ["make deps", "make test"],
   "workdir": "/src",
@@ -45,7 +45,8 @@ const std::string k_full_freestyle = R"({
 
 const std::string k_full_git = R"({"type": "git", "description": "the app",
   "repoUrl": "ssh://git@git.example.org:2222/team/app.git", "configPath": "ci/cicd.yml",
-  "entry": "unit", "parameters": {"FAST": {"type": "bool", "default": true}}})";
+  "entry": "unit", "gitCredentialSecret": "GIT_TOKEN",
+  "parameters": {"FAST": {"type": "bool", "default": true}}})";
 
 // A freestyle definition with `members` added to the minimal one.
 std::string freestyle_with(const std::string& members) {
@@ -98,7 +99,7 @@ TEST(ParseJobDefinition, FullFreestyleReadsEveryMember) {
   EXPECT_EQ(job.description, "unit tests");
   const auto& spec = spec_of(job);
   EXPECT_EQ(spec.image,
-            ImageSource(ImageBuild{"ci/Dockerfile", "ci", "test", {{"BASE", "debian:12"}}}));
+            ImageSource(ImageBuild{"Dockerfile.test", "ci", "test", {{"BASE", "debian:12"}}}));
   EXPECT_EQ(spec.script, "make deps\nmake test");
   EXPECT_EQ(spec.workdir, "/src");
   EXPECT_EQ(spec.user, "1000:1000");
@@ -142,7 +143,7 @@ TEST(ParseJobDefinition, FullFreestyleReadsEveryMember) {
 TEST(ParseJobDefinition, MinimalGitGetsTheDefaults) {
   auto job = parse_job_definition(k_minimal_git).value();
   EXPECT_EQ(job.type(), JobType::git);
-  EXPECT_EQ(git_of(job), (GitSource{"https://git.example.org/app.git", ".cicd.yml", ""}));
+  EXPECT_EQ(git_of(job), (GitSource{"https://git.example.org/app.git", ".cicd.yml", "", ""}));
   EXPECT_TRUE(job.parameters.empty());
 }
 
@@ -150,8 +151,8 @@ TEST(ParseJobDefinition, FullGitReadsEveryMember) {
   auto job = parse_job_definition(k_full_git).value();
   EXPECT_EQ(job.type(), JobType::git);
   EXPECT_EQ(job.description, "the app");
-  EXPECT_EQ(git_of(job),
-            (GitSource{"ssh://git@git.example.org:2222/team/app.git", "ci/cicd.yml", "unit"}));
+  EXPECT_EQ(git_of(job), (GitSource{"ssh://git@git.example.org:2222/team/app.git", "ci/cicd.yml",
+                                    "unit", "GIT_TOKEN"}));
   ASSERT_EQ(job.parameters.size(), 1u);
   EXPECT_EQ(job.parameters[0].default_value, ParameterValue(true));
 }

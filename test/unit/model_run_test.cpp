@@ -1,6 +1,7 @@
 #include "cicd/model/run.hpp"
 
 #include "cicd/model/json.hpp"
+#include "cicd/model/run_spec.hpp"
 
 #include <gtest/gtest.h>
 
@@ -98,6 +99,25 @@ TEST(RunToJson, ARetryNamesTheRunItRetriesAndAQueuedRunItsPosition) {
   EXPECT_EQ(document["trigger"]["retryOf"].GetInt64(), 9);
   EXPECT_FALSE(document["trigger"].HasMember("rerunOf"));
   EXPECT_EQ(document["queuePosition"].GetInt64(), 3);
+}
+
+TEST(RunToJson, AGitRunShowsItsCommitAndConfigAndAFreestyleOneNeither) {
+  auto freestyle = document_of(queued_run());
+  EXPECT_FALSE(freestyle.HasMember("config"));
+  EXPECT_TRUE(freestyle["commitSha"].IsNull());
+
+  RunSpec spec;
+  spec.image = ImageBuild{"Dockerfile", ".", "test", {}};
+  spec.script = "make test";
+  auto run = queued_run();
+  run.commit_sha = std::string(40, 'b');
+  run.config_json = to_json(spec);
+  auto document = document_of(run);
+  EXPECT_EQ(string_at(document, "commitSha"), run.commit_sha);
+  ASSERT_TRUE(document["config"].IsObject());
+  EXPECT_EQ(string_at(document["config"], "script"), "make test");
+  // The stored config reads back as the spec it was made from.
+  EXPECT_EQ(parse_run_spec_json(run.config_json).value(), spec);
 }
 
 TEST(RunToJson, NoQueuePositionUnlessKnown) {

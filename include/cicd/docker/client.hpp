@@ -62,7 +62,8 @@ struct ContainerState {
   bool running = false;
   std::int64_t exit_code = 0;
   bool oom_killed = false;
-  std::string health;                              // "", "starting", "healthy", "unhealthy"
+  std::string health; // "", "starting", "healthy", "unhealthy"
+  std::string user;   // Config.User: the spec's, else the image's; "" for root
   std::map<std::string, std::string> ip_addresses; // network name → IPv4 address
 };
 
@@ -160,10 +161,11 @@ public:
 
   // PUT /containers/{id}/archive?path=dir: extracts a tar into the container.
   Result<void> put_archive(const std::string& id, const std::string& dir, std::string_view tar);
-  // The same with the tar streamed from `source`; the files are owned by the container's user
-  // (copyUIDGID), so that a job running as a user of its image can write its workspace.
-  Result<void> put_archive(const std::string& id, const std::string& dir,
-                           const ChunkSource& source);
+  // The same with the tar streamed from `source`. `to_container_user`: the files are given to
+  // the container's user (copyUIDGID; Docker looks its name up in the container's passwd, so a
+  // numeric user must be set in the tar instead).
+  Result<void> put_archive(const std::string& id, const std::string& dir, const ChunkSource& source,
+                           bool to_container_user = false);
   // GET /containers/{id}/archive?path=path: streams a tar of that path to `sink`.
   // not_found when the path does not exist in the container.
   Result<void> get_archive(const std::string& id, const std::string& path, const ChunkSink& sink);

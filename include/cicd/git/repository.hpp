@@ -11,6 +11,7 @@
 
 #include "cicd/core/error.hpp"
 
+#include <cstdint>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -63,6 +64,16 @@ private:
   std::unique_ptr<Impl> m_impl;
 };
 
+// How write_tar lays the entries out.
+struct TarLayout {
+  // Empty: entries relative to the directory. "workspace": under a first entry "workspace/"
+  // for the directory itself, which then gets the owner below when Docker extracts the tar
+  // in the directory's parent (an entry for "." would be skipped).
+  std::string prefix;
+  std::int64_t uid = 0; // every entry's owner
+  std::int64_t gid = 0;
+};
+
 // The agent's copy of one commit: a bare repository in `dir` holding that commit.
 // Thread safety: none; one per run.
 class RunCheckout {
@@ -86,9 +97,10 @@ public:
   Result<std::string> object_id(const std::string& path) const;
 
   // Writes an uncompressed tar of the directory `path` at the commit ("" or "." for the
-  // whole tree), entries relative to it, file modes and symlinks kept, submodules skipped.
-  // Not a directory → unprocessable naming the path.
-  Result<void> write_tar(const std::string& path, const std::filesystem::path& tar_file) const;
+  // whole tree), file modes and symlinks kept, submodules skipped. Not a directory →
+  // unprocessable naming the path.
+  Result<void> write_tar(const std::string& path, const std::filesystem::path& tar_file,
+                         const TarLayout& layout = {}) const;
 
 private:
   struct Impl;

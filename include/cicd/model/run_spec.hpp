@@ -15,9 +15,9 @@ namespace cicd::model {
 
 // An image built from a Dockerfile in the checkout.
 struct ImageBuild {
-  std::string dockerfile = "Dockerfile";
-  std::string context = ".";
-  std::string target; // multi-stage target, empty = last stage
+  std::string dockerfile = "Dockerfile"; // a path inside `context`, as in Docker's build API
+  std::string context = ".";             // a directory of the repository
+  std::string target;                    // multi-stage target, empty = last stage
   std::map<std::string, std::string> build_args;
   bool operator==(const ImageBuild&) const = default;
 };
