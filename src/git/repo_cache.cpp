@@ -2,6 +2,10 @@
 // remote's URL. Fetches of one remote are serialised by a mutex of its own; reads open the
 // repository per call (a libgit2 repository object is not for concurrent use) and take no
 // lock, so a warm cache answers while another request of the same remote fetches.
+//
+// Triggers of one branch that arrive together share one look at the remote: a request that
+// waited for the lock takes the answer of a resolution that started after it arrived (as fresh
+// as one of its own), so a burst of triggers costs one round trip, not one each.
 
 #include "cicd/git/repository.hpp"
 
@@ -15,21 +19,37 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <map>
 #include <optional>
 
 namespace cicd::git {
 namespace fs = std::filesystem;
 
+using Clock = std::chrono::steady_clock;
+
+// What a resolution of a branch answered, and when it started asking.
+struct BranchAnswer {
+  Clock::time_point started;
+  Result<std::string> commit;
+};
+
+struct Remote {
+  std::mutex fetch; // held while fetching, and to read or write `answers`
+  // By branch and credentials: a request never gets an answer made with others' credentials.
+  std::map<std::string, BranchAnswer> answers;
+};
+
 struct RepoCache::Impl {
   fs::path dir;
-  std::mutex fetch_mutexes_guard;
-  std::map<std::string, std::mutex> fetch_mutexes; // by URL; nodes never move nor go away
+  std::mutex remotes_guard;
+  std::map<std::string, Remote> remotes; // by URL; nodes never move nor go away
 
-  std::mutex& fetch_mutex(const std::string& url) {
-    std::lock_guard lock(fetch_mutexes_guard);
-    return fetch_mutexes[url];
+  Remote& remote(const std::string& url) {
+    std::lock_guard lock(remotes_guard);
+    return remotes[url];
   }
+  std::mutex& fetch_mutex(const std::string& url) { return remote(url).fetch; }
 
   fs::path repository_dir(const std::string& url) const { return dir / crypto::sha256_hex(url); }
 };
@@ -105,12 +125,32 @@ RepoCache::~RepoCache() = default;
 Result<std::string> RepoCache::resolve_branch(const std::string& url, const std::string& branch,
                                               const Credentials& credentials) {
   ensure_libgit2();
+  auto arrived = Clock::now();
+  auto& remote = m_impl->remote(url);
+  auto key = branch + '\n' +
+             crypto::sha256_hex(credentials.ssh_public_key + '\n' + credentials.https_token);
+  std::lock_guard lock(remote.fetch);
+  if (auto it = remote.answers.find(key);
+      it != remote.answers.end() && it->second.started >= arrived) {
+    return it->second.commit;
+  }
+  auto started = Clock::now();
+  auto commit = resolve_branch_locked(url, branch, credentials);
+  std::erase_if(remote.answers, [&](const auto& entry) {
+    return started - entry.second.started > std::chrono::seconds(10); // nobody waits that long
+  });
+  remote.answers.insert_or_assign(key, BranchAnswer{started, commit});
+  return commit;
+}
+
+Result<std::string> RepoCache::resolve_branch_locked(const std::string& url,
+                                                     const std::string& branch,
+                                                     const Credentials& credentials) {
   auto ref_name = branch_ref_name(branch);
   if (!ref_name) {
     return ref_name.error();
   }
   RemoteSession session(url, credentials, {});
-  std::lock_guard lock(m_impl->fetch_mutex(url));
   auto repository = open_or_create(m_impl->repository_dir(url), session.shown_url());
   if (!repository) {
     return repository.error();

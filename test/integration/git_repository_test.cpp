@@ -55,6 +55,30 @@ TEST_F(GitRepoCache, ABranchPushedBetweenTwoResolvesGivesEachItsCommit) {
   EXPECT_EQ(*cache.read_file(url, second, ".cicd.yml"), "script: two\n");
 }
 
+TEST_F(GitRepoCache, TriggersThatArriveTogetherShareOneLookAndAllGetTheHead) {
+  REQUIRE_REPO();
+  auto daemon = start_daemon();
+  ASSERT_TRUE(daemon->started());
+  RepoCache cache(m_work.path() / "cache");
+  auto url = daemon->url(m_repo->bare_path());
+  auto head = m_repo->commit("main", {{"README", "one\n"}});
+  std::vector<std::string> answers(8);
+  std::vector<std::thread> threads;
+  for (auto& answer : answers) {
+    threads.emplace_back([&] {
+      auto resolved = cache.resolve_branch(url, "main", k_no_credentials);
+      answer = resolved ? *resolved : resolved.error().message;
+    });
+  }
+  for (auto& thread : threads) {
+    thread.join();
+  }
+  EXPECT_EQ(answers, std::vector<std::string>(8, head));
+  // A shared answer is never older than the request: after a push, the next one sees it.
+  auto next = m_repo->commit("main", {{"README", "two\n"}});
+  EXPECT_EQ(cache.resolve_branch(url, "main", k_no_credentials).value(), next);
+}
+
 TEST_F(GitRepoCache, AnUnknownBranchIsUnprocessableAndNamed) {
   REQUIRE_REPO();
   m_repo->commit("main", {{"README", "x"}});

@@ -51,18 +51,26 @@ int decode_status(int status) {
   return -1;
 }
 
-// Starts CICD_BINARY with `args`, stdin from /dev/null, stdout and stderr to the given files
-// (appending). The child gets its own process group so that a stray signal to the test's group
-// does not reach it, and stop() reaches only it.
 pid_t spawn_cicd(const std::vector<std::string>& args, const fs::path& out, const fs::path& err) {
   std::vector<std::string> all{CICD_BINARY};
   all.insert(all.end(), args.begin(), args.end());
-  std::vector<char*> argv;
-  for (auto& arg : all) {
-    argv.push_back(arg.data());
+  pid_t pid = spawn_process(all, out, err);
+  if (pid < 0) {
+    throw_errno(std::string("cannot start ") + CICD_BINARY);
   }
-  argv.push_back(nullptr);
+  return pid;
+}
 
+} // namespace
+
+pid_t spawn_process(const std::vector<std::string>& argv, const fs::path& out,
+                    const fs::path& err) {
+  std::vector<std::string> arguments = argv;
+  std::vector<char*> pointers;
+  for (auto& argument : arguments) {
+    pointers.push_back(argument.data());
+  }
+  pointers.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
@@ -85,17 +93,15 @@ pid_t spawn_cicd(const std::vector<std::string>& args, const fs::path& out, cons
   posix_spawnattr_setflags(&attributes,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
   pid_t pid = -1;
-  int error = posix_spawn(&pid, argv[0], &actions, &attributes, argv.data(), environ);
+  int error = posix_spawnp(&pid, pointers[0], &actions, &attributes, pointers.data(), environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) {
     errno = error;
-    throw_errno(std::string("cannot start ") + CICD_BINARY);
+    return -1;
   }
   return pid;
 }
-
-} // namespace
 
 TempDir::TempDir(std::string_view prefix) {
   const char* base = std::getenv("TMPDIR");

@@ -9,7 +9,6 @@
 #include <netinet/in.h>
 #include <pwd.h>
 #include <signal.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -73,33 +72,10 @@ std::string read_whole(const fs::path& file) {
 
 } // namespace
 
-ServerProcess::ServerProcess(const std::vector<std::string>& argv, const fs::path& log_file) {
-  std::vector<std::string> arguments = argv;
-  std::vector<char*> pointers;
-  for (auto& argument : arguments) {
-    pointers.push_back(argument.data());
-  }
-  pointers.push_back(nullptr);
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
-  posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, log_file.c_str(),
-                                   O_WRONLY | O_CREAT | O_APPEND, 0644);
-  posix_spawn_file_actions_adddup2(&actions, STDOUT_FILENO, STDERR_FILENO);
-  posix_spawnattr_t attributes;
-  posix_spawnattr_init(&attributes);
-  // A group of its own: stop() reaches the connections it forked too.
-  posix_spawnattr_setpgroup(&attributes, 0);
-  sigset_t none;
-  sigemptyset(&none);
-  posix_spawnattr_setsigmask(&attributes, &none);
-  posix_spawnattr_setflags(&attributes, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK);
-  int error = posix_spawnp(&m_pid, pointers[0], &actions, &attributes, pointers.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  posix_spawnattr_destroy(&attributes);
-  if (error != 0) {
-    m_pid = -1;
-    ADD_FAILURE() << "cannot start " << argv.at(0) << ": " << std::strerror(error);
+ServerProcess::ServerProcess(const std::vector<std::string>& argv, const fs::path& log_file)
+    : m_pid(spawn_process(argv, log_file, log_file)) {
+  if (m_pid < 0) {
+    ADD_FAILURE() << "cannot start " << argv.at(0) << ": " << std::strerror(errno);
   }
 }
 

@@ -60,6 +60,10 @@ public:
                                 const std::string& path);
 
 private:
+  // resolve_branch's work, under the remote's lock.
+  Result<std::string> resolve_branch_locked(const std::string& url, const std::string& branch,
+                                            const Credentials& credentials);
+
   struct Impl;
   std::unique_ptr<Impl> m_impl;
 };
