@@ -140,7 +140,7 @@ repository served by \`git daemon\` on loopback; wrk -t2 -c8, ${seconds}s per ro
 | figure | value | aim |
 |---|---|---|
 | POST of a git job on a commit in the cache: p50 / p99, runs/s | ${commit_p50} / ${commit_p99} ms, $commit_rps/s | p50 ≤ 10 ms |
-| POST of a git job on a branch (one branch fetched per trigger): p50 / p99, runs/s | ${branch_p50} / ${branch_p99} ms, $branch_rps/s | |
+| POST of a git job on a branch (its head asked of the remote): p50 / p99, runs/s | ${branch_p50} / ${branch_p99} ms, $branch_rps/s | |
 | non-2xx answers during those rounds | $bad | 0 |
 | POST on a branch with the git cache deleted first (cold), median of $n | ${cold_ms} ms | |
 | git job, image built before (\"up to date\"), POST → terminal, median of $n | ${git_run_s}s | |
