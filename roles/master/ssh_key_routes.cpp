@@ -1,6 +1,8 @@
 // POST/GET/DELETE /jobs/{job}/ssh-key: a git job's SSH deploy key. The server makes the key
 // pair; the user adds the public half to the repository (GitHub/GitLab "deploy keys"). The
 // private half is sealed like a secret and never leaves the master and the agents.
+// GET /settings/ssh-host-keys and DELETE /settings/ssh-host-keys/{host}: the git servers' host
+// keys, pinned on first contact, and forgetting one that was replaced on purpose.
 #include "api.hpp"
 #include "request_helpers.hpp"
 
@@ -61,6 +63,35 @@ http::Response delete_key(const ApiDependencies& deps, const http::Request&,
   return http::Response(http::Status::no_content, 11);
 }
 
+http::Response list_host_keys(const ApiDependencies& deps, const http::Request&,
+                              const http::RouteMatch&) {
+  auto keys = value_or_throw(deps.store.list_ssh_host_keys());
+  rapidjson::StringBuffer buffer;
+  model::JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("items");
+  writer.StartArray();
+  for (const auto& key : keys) {
+    writer.StartObject();
+    writer.Key("host");
+    model::write_string(writer, key.host);
+    writer.Key("fingerprint");
+    model::write_string(writer, key.fingerprint);
+    writer.Key("firstSeenAt");
+    model::write_string(writer, model::format_timestamp(key.first_seen_at_ms));
+    writer.EndObject();
+  }
+  writer.EndArray();
+  writer.EndObject();
+  return http::json_response(http::Status::ok, std::string(buffer.GetString(), buffer.GetSize()));
+}
+
+http::Response forget_host_key(const ApiDependencies& deps, const http::Request&,
+                               const http::RouteMatch& match) {
+  value_or_throw(deps.store.forget_ssh_host_key(match.capture("host")));
+  return http::Response(http::Status::no_content, 11);
+}
+
 } // namespace
 
 void add_ssh_key_routes(http::Router& router, const ApiDependencies& deps) {
@@ -69,6 +100,10 @@ void add_ssh_key_routes(http::Router& router, const ApiDependencies& deps) {
   router.add({http::Verb::get, "/jobs/{job}/ssh-key", static_cast<int>(Scope::read),
               with_deps(deps, get_key)});
   router.add({http::Verb::delete_, "/jobs/{job}/ssh-key", admin, with_deps(deps, delete_key)});
+  router.add({http::Verb::get, "/settings/ssh-host-keys", static_cast<int>(Scope::read),
+              with_deps(deps, list_host_keys)});
+  router.add({http::Verb::delete_, "/settings/ssh-host-keys/{host}", admin,
+              with_deps(deps, forget_host_key)});
 }
 
 } // namespace cicd::master

@@ -74,9 +74,8 @@ Result<Credentials> job_credentials(store::Store& store, const crypto::SecretBox
       return make_error(ErrorCode::bad_gateway,
                         fmt::format("the SSH host key of {} changed: it showed {} but {} was "
                                     "trusted when it was first reached; if the server's key was "
-                                    "replaced on purpose, remove the old one from the "
-                                    "ssh_host_keys table",
-                                    host, fingerprint, *pinned));
+                                    "replaced on purpose, DELETE /settings/ssh-host-keys/{}",
+                                    host, fingerprint, *pinned, host));
     }
     return {};
   };

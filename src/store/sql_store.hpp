@@ -33,6 +33,8 @@ public:
   Result<void> delete_ssh_key(std::string_view job) override;
   Result<std::string> pin_ssh_host_key(std::string_view host, std::string_view fingerprint,
                                        std::int64_t now_ms) override;
+  Result<std::vector<SshHostKey>> list_ssh_host_keys() override;
+  Result<void> forget_ssh_host_key(std::string_view host) override;
 
   Result<std::optional<model::Run>> claim_run(std::int64_t id, std::string_view agent,
                                               std::string_view lease, std::int64_t now_ms,

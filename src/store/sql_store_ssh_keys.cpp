@@ -62,4 +62,28 @@ Result<std::string> SqlStore::pin_ssh_host_key(std::string_view host, std::strin
   });
 }
 
+Result<std::vector<SshHostKey>> SqlStore::list_ssh_host_keys() {
+  return guarded<std::vector<SshHostKey>>([&] {
+    std::vector<SshHostKey> keys;
+    m_db->autocommit([&](SqlConnection& sql) {
+      for (const auto& row : sql.query(
+               "SELECT host, fingerprint, first_seen_at FROM ssh_host_keys ORDER BY host", {})) {
+        keys.push_back(SshHostKey{row[0].value_or(""), row[1].value_or(""), to_int(row[2])});
+      }
+    });
+    return keys;
+  });
+}
+
+Result<void> SqlStore::forget_ssh_host_key(std::string_view host) {
+  return guarded<void>([&] {
+    m_db->transact([&](SqlConnection& sql) {
+      if (sql.query("DELETE FROM ssh_host_keys WHERE host = $1 RETURNING host", {text(host)})
+              .empty()) {
+        fail(ErrorCode::not_found, fmt::format("no SSH host key is pinned for {}", host));
+      }
+    });
+  });
+}
+
 } // namespace cicd::store

@@ -286,6 +286,16 @@ TEST_F(AgentGitJobTest, APrivateRepositoryOverSshWithTheJobsDeployKey) {
   EXPECT_TRUE(lacks_text(output, "PRIVATE KEY"));
   EXPECT_EQ(call(Verb::delete_, "/jobs/private/ssh-key").status, 204);
   EXPECT_TRUE(is_problem(call(Verb::get, "/jobs/private/ssh-key", {}, "read"), 404));
+
+  // The server's host key was pinned at the first contact; an admin can forget it.
+  auto pinned = call(Verb::get, "/settings/ssh-host-keys", {}, "read");
+  EXPECT_EQ(pinned.status, 200);
+  EXPECT_TRUE(holds_text(pinned.body, R"({"host":")" + sshd.host() + R"(","fingerprint":")" +
+                                          sshd.host_key_fingerprint() + "\""));
+  EXPECT_EQ(call(Verb::delete_, "/settings/ssh-host-keys/" + sshd.host()).status, 204);
+  EXPECT_TRUE(is_problem(call(Verb::delete_, "/settings/ssh-host-keys/" + sshd.host()), 404));
+  EXPECT_TRUE(
+      holds_text(call(Verb::get, "/settings/ssh-host-keys", {}, "read").body, R"({"items":[]})"));
 }
 
 } // namespace

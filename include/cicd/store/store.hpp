@@ -48,6 +48,12 @@ struct SshKey {
   std::int64_t created_at_ms = 0;
 };
 
+struct SshHostKey {
+  std::string host; // "name:port"
+  std::string fingerprint;
+  std::int64_t first_seen_at_ms = 0;
+};
+
 struct NewRun {
   std::string job;
   model::Trigger trigger;
@@ -167,6 +173,10 @@ public:
   // one is already pinned, and returns the pinned one (the caller compares).
   virtual Result<std::string> pin_ssh_host_key(std::string_view host, std::string_view fingerprint,
                                                std::int64_t now_ms) = 0;
+  // The pinned host keys, by host; forgetting one lets the next contact pin the key it shows
+  // (not_found when none is pinned for `host`).
+  virtual Result<std::vector<SshHostKey>> list_ssh_host_keys() = 0;
+  virtual Result<void> forget_ssh_host_key(std::string_view host) = 0;
 
   // --- What agents write. Every write after the claim is a compare-and-set on the run id
   // and the claim's lease: it is refused (ErrorCode::conflict) once the run is no longer
