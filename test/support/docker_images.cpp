@@ -22,6 +22,14 @@ bool running_under_ci() {
 }
 
 // void so that FAIL() and GTEST_SKIP() can end it.
+// A service the tests need is missing: a failure under CI, a loud skip elsewhere.
+void report_missing(const std::string& message) {
+  if (running_under_ci()) {
+    FAIL() << message;
+  }
+  GTEST_SKIP() << "\n*** SKIPPED: " << message << " ***\n";
+}
+
 void check_engine(docker::Client& client) {
   auto version = client.api_version();
   if (version) {
@@ -31,10 +39,7 @@ void check_engine(docker::Client& client) {
                         version.error().message +
                         "). Run the tests with scripts/test, which starts a private engine "
                         "(scripts/lib/docker.sh) and sets DOCKER_HOST.";
-  if (running_under_ci()) {
-    FAIL() << message;
-  }
-  GTEST_SKIP() << "\n*** SKIPPED: " << message << " ***\n";
+  report_missing(message);
 }
 
 std::string read_file(const char* path) {
@@ -107,6 +112,16 @@ la_ssize_t append_to_string(struct archive*, void* client_data, const void* buff
 
 void require_docker_engine(docker::Client& client) {
   check_engine(client);
+}
+
+std::string test_registry() {
+  const char* registry = std::getenv("CICD_TEST_REGISTRY");
+  if (registry != nullptr && *registry != '\0') {
+    return registry;
+  }
+  report_missing("CICD_TEST_REGISTRY is not set: run the tests with scripts/test, which starts "
+                 "a registry (scripts/lib/registry.sh)");
+  return {};
 }
 
 std::string ensure_busybox_image(docker::Client& client) {

@@ -24,6 +24,10 @@ inline constexpr std::string_view k_busybox_image = "cicd-test/busybox:1";
 // HasFatalFailure() || IsSkipped().
 void require_docker_engine(docker::Client& client);
 
+// The registry scripts/test starts on loopback (scripts/lib/registry.sh), "127.0.0.1:PORT".
+// When it is not set, records a failure (CI) or a skip and returns "": the caller returns.
+std::string test_registry();
+
 // Imports k_busybox_image from the host's /usr/bin/busybox unless the engine has it already,
 // and returns its name. Records a fatal failure when that fails.
 std::string ensure_busybox_image(docker::Client& client);
