@@ -6,6 +6,8 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <cctype>
 #include <deque>
 #include <fstream>
 
@@ -119,8 +121,12 @@ Result<std::string> ImagePreparer::build(const model::ImageBuild& build) {
                       fmt::format("image build failed: {}{}", built.error().message,
                                   tail.empty() ? "" : "; its last lines:" + tail));
   }
-  // Named after the job and commit too, so that `docker images` tells what each one is for.
-  (void)m_docker.tag_image(local, fmt::format("cicd-job/{}:{}", m_job, m_commit));
+  // Named after the job and commit too, so that `docker images` tells what each one is for
+  // (best effort: Docker's names are lower case, and a job name it refuses only loses this).
+  std::string job = m_job;
+  std::transform(job.begin(), job.end(), job.begin(),
+                 [](unsigned char c) { return std::tolower(c); });
+  (void)m_docker.tag_image(local, fmt::format("cicd-job/{}:{}", job, m_commit));
   push_to_registry(local, *hash);
   return local;
 }
