@@ -25,15 +25,45 @@ std::string tree_path(std::string path) {
   return path == "." ? std::string() : path;
 }
 
+// Removes a file in every outcome.
+struct RemovedAtEnd {
+  std::filesystem::path path;
+  ~RemovedAtEnd() {
+    std::error_code ignored;
+    std::filesystem::remove(path, ignored);
+  }
+};
+
 } // namespace
 
-Result<std::string> ImagePreparer::content_hash(const model::ImageBuild& build) const {
-  auto context = m_checkout->object_id(tree_path(build.context));
+Result<std::string> ImagePreparer::write_context(const model::ImageBuild& build,
+                                                 const std::filesystem::path& tar_path) const {
+  git::TarLayout layout;
+  layout.build_context = true;
+  layout.dockerfile = tree_path(build.dockerfile);
+  return m_checkout->write_tar(tree_path(build.context), tar_path, layout);
+}
+
+Result<std::string> ImagePreparer::content_hash(const model::ImageBuild& build,
+                                                const std::filesystem::path& tar_path,
+                                                bool& tar_written) const {
+  auto context_dir = tree_path(build.context);
+  // The context's tree id covers the Dockerfile (a path in the context, as in Docker's build
+  // API and Compose) and every file the build can read; unless a .dockerignore leaves some
+  // out, and then it is the content id of what the context's tar keeps.
+  auto context = m_checkout->object_id(context_dir);
   if (!context) {
     return context.error();
   }
-  // The context's tree id covers the Dockerfile (a path in the context, as in Docker's build
-  // API and Compose) and every file the build can read.
+  auto ignore_file = context_dir.empty() ? ".dockerignore" : context_dir + "/.dockerignore";
+  if (m_checkout->object_id(ignore_file)) {
+    auto written = write_context(build, tar_path);
+    if (!written) {
+      return written.error();
+    }
+    tar_written = true;
+    context = "kept " + *written;
+  }
   std::string identity = fmt::format("cicd-image-v1\ncontext {}\ndockerfile {}\ntarget {}\n",
                                      *context, tree_path(build.dockerfile), build.target);
   for (const auto& [name, value] : build.build_args) {
@@ -59,7 +89,9 @@ Result<std::string> ImagePreparer::prepare(const model::ImageSource& image) {
 }
 
 Result<std::string> ImagePreparer::build(const model::ImageBuild& build) {
-  auto hash = content_hash(build);
+  RemovedAtEnd tar{m_work_dir / "context.tar"};
+  bool tar_written = false;
+  auto hash = content_hash(build, tar.path, tar_written);
   if (!hash) {
     return hash.error();
   }
@@ -77,11 +109,12 @@ Result<std::string> ImagePreparer::build(const model::ImageBuild& build) {
   if (pull_from_registry(*hash, local)) {
     return local;
   }
-  auto tar_path = m_work_dir / "context.tar";
-  if (auto written = m_checkout->write_tar(tree_path(build.context), tar_path); !written) {
-    return written.error();
+  if (!tar_written) {
+    if (auto written = write_context(build, tar.path); !written) {
+      return written.error();
+    }
   }
-  std::ifstream tar(tar_path, std::ios::binary);
+  std::ifstream context(tar.path, std::ios::binary);
   m_console.note(fmt::format("building {} from {} (context {}{})", local, build.dockerfile,
                              build.context,
                              build.target.empty() ? "" : ", target " + build.target));
@@ -94,7 +127,7 @@ Result<std::string> ImagePreparer::build(const model::ImageBuild& build) {
   // The build's output is part of the console; its last lines also go into the reason.
   std::deque<std::string> last_lines;
   auto built = m_docker.build_image(
-      spec, file_chunks(tar),
+      spec, file_chunks(context),
       [&](std::string_view line) {
         m_console.write(line);
         m_console.write("\n");
@@ -104,8 +137,6 @@ Result<std::string> ImagePreparer::build(const model::ImageBuild& build) {
         }
       },
       m_options.build_timeout, [&] { return m_cancel.reason().has_value(); });
-  std::error_code ignored;
-  std::filesystem::remove(tar_path, ignored);
   if (m_cancel.reason()) {
     return make_error(ErrorCode::unavailable, "stopped while building the image");
   }

@@ -38,10 +38,14 @@ public:
   // "image build failed: …" with Docker's message and the build's last lines.
   Result<std::string> prepare(const model::ImageSource& image);
 
-  // The content hash a build is named by (hex SHA-256).
-  Result<std::string> content_hash(const model::ImageBuild& build) const;
-
 private:
+  // The content hash a build is named by (hex SHA-256). For a context with a .dockerignore,
+  // the context's tar is written to `tar_path` on the way (`tar_written`).
+  Result<std::string> content_hash(const model::ImageBuild& build,
+                                   const std::filesystem::path& tar_path, bool& tar_written) const;
+  // The context as Docker gets it, the .dockerignore applied; returns its content id.
+  Result<std::string> write_context(const model::ImageBuild& build,
+                                    const std::filesystem::path& tar_path) const;
   Result<std::string> build(const model::ImageBuild& build);
   // Tries the registry for `hash`; true when the image is now here.
   bool pull_from_registry(const std::string& hash, const std::string& local);

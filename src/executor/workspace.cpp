@@ -74,7 +74,10 @@ Result<void> upload_workspace(docker::Client& docker, const std::string& contain
     target = target.parent_path(); // "/workspace/" → "/workspace"
   }
   auto tar_path = work_dir / "workspace.tar";
-  git::TarLayout layout{target.filename().string(), owner->uid, owner->gid};
+  git::TarLayout layout;
+  layout.prefix = target.filename().string();
+  layout.uid = owner->uid;
+  layout.gid = owner->gid;
   if (auto written = checkout.write_tar("", tar_path, layout); !written) {
     return written.error();
   }

@@ -132,8 +132,9 @@ Result<std::string> RunCheckout::object_id(const std::string& path) const {
   return m_impl->tree->object_id(path);
 }
 
-Result<void> RunCheckout::write_tar(const std::string& path, const std::filesystem::path& tar_file,
-                                    const TarLayout& layout) const {
+Result<std::string> RunCheckout::write_tar(const std::string& path,
+                                           const std::filesystem::path& tar_file,
+                                           const TarLayout& layout) const {
   auto directory = m_impl->tree->directory(path);
   if (!directory) {
     return directory.error();

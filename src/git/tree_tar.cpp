@@ -1,5 +1,9 @@
 #include "tree_tar.hpp"
 
+#include "dockerignore.hpp"
+
+#include "cicd/crypto/digest.hpp"
+
 #include <archive.h>
 #include <archive_entry.h>
 
@@ -22,8 +26,8 @@ struct EntryFree {
 class TarWriter {
 public:
   TarWriter(git_repository* repository, git_time_t mtime, const TarLayout& layout,
-            const std::filesystem::path& file)
-      : m_repository(repository), m_mtime(mtime), m_layout(layout), m_file(file),
+            const DockerIgnore& ignore, const std::filesystem::path& file)
+      : m_repository(repository), m_mtime(mtime), m_layout(layout), m_ignore(ignore), m_file(file),
         m_writer(archive_write_new()), m_entry(archive_entry_new()) {}
 
   Result<void> open() {
@@ -41,9 +45,18 @@ public:
     return {};
   }
 
-  // git_tree_walk's callback: 0 goes on, a negative value stops the walk.
+  // git_tree_walk's callback: 0 goes on, 1 skips a directory's entries, a negative value
+  // stops the walk.
   int add(const char* root, const git_tree_entry* entry) {
-    std::string path = m_under + root + git_tree_entry_name(entry);
+    std::string relative = std::string(root) + git_tree_entry_name(entry);
+    if (left_out(relative)) {
+      bool directory = git_tree_entry_filemode(entry) == GIT_FILEMODE_TREE;
+      // A left-out directory may still hold a re-included file ("!"): then walk into it (the
+      // tar's extraction makes the directory for such a file).
+      return directory && !m_ignore.has_exceptions() ? 1 : 0;
+    }
+    note_identity(relative, entry);
+    std::string path = m_under + relative;
     switch (git_tree_entry_filemode(entry)) {
     case GIT_FILEMODE_TREE:
       return write_header(path, AE_IFDIR, 0755, 0, nullptr) ? 0 : -1;
@@ -75,8 +88,25 @@ public:
   }
 
   const std::optional<Error>& error() const { return m_error; }
+  // One line per entry written: its mode, its blob's id (not a directory's: that would count
+  // what was left out) and its path. Never the times.
+  const std::string& identity() const { return m_identity; }
 
 private:
+  void note_identity(const std::string& relative, const git_tree_entry* entry) {
+    auto mode = git_tree_entry_filemode(entry);
+    char id[GIT_OID_HEXSZ + 1] = "-";
+    if (mode != GIT_FILEMODE_TREE) {
+      git_oid_tostr(id, sizeof id, git_tree_entry_id(entry));
+    }
+    m_identity += std::to_string(static_cast<unsigned>(mode)) + " " + id + " " + relative + "\n";
+  }
+
+  bool left_out(const std::string& relative) const {
+    return !m_ignore.empty() && relative != ".dockerignore" && relative != m_layout.dockerfile &&
+           m_ignore.excludes(relative);
+  }
+
   Error failure(const std::string& doing) {
     const char* reason = archive_error_string(m_writer.get());
     return make_error(ErrorCode::internal, doing + " the tar " + m_file.string() + " failed: " +
@@ -143,20 +173,22 @@ private:
   git_repository* m_repository;
   git_time_t m_mtime;
   const TarLayout& m_layout;
+  const DockerIgnore& m_ignore;
   std::string m_under; // the prefix and '/', once written
   const std::filesystem::path& m_file;
   std::unique_ptr<archive, ArchiveFree> m_writer;
   std::unique_ptr<archive_entry, EntryFree> m_entry;
   std::optional<Error> m_error;
+  std::string m_identity;
 };
 
 int walk_entry(const char* root, const git_tree_entry* entry, void* payload) {
   return static_cast<TarWriter*>(payload)->add(root, entry);
 }
 
-Result<void> write_with(TarWriter& writer, const git_tree* tree) {
+Result<std::string> write_with(TarWriter& writer, const git_tree* tree) {
   if (auto opened = writer.open(); !opened) {
-    return opened;
+    return opened.error();
   }
   if (!writer.add_prefix()) {
     return *writer.error();
@@ -168,15 +200,31 @@ Result<void> write_with(TarWriter& writer, const git_tree* tree) {
   if (code != 0) {
     return make_error(ErrorCode::internal, "reading the tree failed: " + last_error_text());
   }
-  return writer.close();
+  if (auto closed = writer.close(); !closed) {
+    return closed.error();
+  }
+  return crypto::sha256_hex(writer.identity());
 }
 
 } // namespace
 
-Result<void> write_tree_tar(git_repository* repository, const git_tree* tree, git_time_t mtime,
-                            const std::filesystem::path& tar_file, const TarLayout& layout) {
-  Result<void> written = [&] {
-    TarWriter writer(repository, mtime, layout, tar_file);
+Result<std::string> write_tree_tar(git_repository* repository, const git_tree* tree,
+                                   git_time_t mtime, const std::filesystem::path& tar_file,
+                                   const TarLayout& layout) {
+  DockerIgnore ignore;
+  if (layout.build_context) {
+    if (const auto* entry = git_tree_entry_byname(tree, ".dockerignore")) {
+      git_blob* raw = nullptr;
+      if (git_blob_lookup(&raw, repository, git_tree_entry_id(entry)) == 0) {
+        BlobPtr blob(raw);
+        ignore = DockerIgnore::parse(
+            std::string_view(static_cast<const char*>(git_blob_rawcontent(blob.get())),
+                             static_cast<std::size_t>(git_blob_rawsize(blob.get()))));
+      }
+    }
+  }
+  Result<std::string> written = [&] {
+    TarWriter writer(repository, mtime, layout, ignore, tar_file);
     return write_with(writer, tree);
   }();
   if (!written) {

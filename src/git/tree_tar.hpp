@@ -17,7 +17,9 @@ namespace cicd::git {
 // entry, so the same tree always gives the same bytes. Blobs are read one at a time; the tar
 // goes straight to the file. On failure the file is removed; errors are internal (the disk,
 // the repository).
-Result<void> write_tree_tar(git_repository* repository, const git_tree* tree, git_time_t mtime,
-                            const std::filesystem::path& tar_file, const TarLayout& layout = {});
+// Returns the content id of what it wrote (see RunCheckout::write_tar).
+Result<std::string> write_tree_tar(git_repository* repository, const git_tree* tree,
+                                   git_time_t mtime, const std::filesystem::path& tar_file,
+                                   const TarLayout& layout = {});
 
 } // namespace cicd::git

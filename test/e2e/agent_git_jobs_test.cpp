@@ -163,6 +163,33 @@ TEST_F(AgentGitJobTest, TheProjectsMultiStageDockerfileAndASidecarsOwnDockerfile
   EXPECT_TRUE(lacks_text(output_again, "Step 1/"));
 }
 
+TEST_F(AgentGitJobTest, TheContextLeavesOutWhatDockerignoreSaysAndChangesThereBuildNothing) {
+  REQUIRE_REPO();
+  repo().commit("main",
+                {{".cicd.yml", "image:\n  dockerfile: Dockerfile\nscript: ls -a /context\n"},
+                 {"Dockerfile", fmt::format("FROM {}\nCOPY . /context\n", image())},
+                 {".dockerignore", "docs\n*.secret\n"},
+                 {"app.c", "int main() {}\n"},
+                 {"docs/guide.md", "how to\n"},
+                 {"local.secret", "hunter2\n"}});
+  put_git_job("ignoring", repo().file_url());
+  auto id = trigger("ignoring", on_branch("main"));
+  auto run = wait_for_end("ignoring", id, std::chrono::seconds(120));
+  auto output = console("ignoring", id);
+  EXPECT_EQ(run.status, "succeeded") << run.body << "\n" << output;
+  EXPECT_TRUE(holds_text(output, "app.c\n"));
+  EXPECT_TRUE(lacks_text(output, "docs\n"));
+  EXPECT_TRUE(lacks_text(output, "local.secret"));
+
+  // A change to a file the context leaves out changes nothing the build sees: no build.
+  repo().commit("main", {{"docs/guide.md", "how to, again\n"}});
+  auto again = trigger("ignoring", on_branch("main"));
+  auto run_again = wait_for_end("ignoring", again, std::chrono::seconds(120));
+  auto output_again = console("ignoring", again);
+  EXPECT_EQ(run_again.status, "succeeded") << run_again.body << "\n" << output_again;
+  EXPECT_TRUE(holds_text(output_again, "is up to date"));
+}
+
 TEST_F(AgentGitJobTest, AFailedImageBuildErrorsTheRunWithTheBuildsLastLines) {
   REQUIRE_REPO();
   repo().commit("main", {{".cicd.yml", "image:\n  dockerfile: Dockerfile\nscript: true\n"},

@@ -175,7 +175,11 @@ TEST_F(GitRunCheckout, WritesTarsWithModesLinksAndNoSubmodules) {
 
   // Under a prefix, for a given owner: the workspace directory itself comes first.
   auto owned_tar = m_work.path() / "owned.tar";
-  ASSERT_OK(checkout->write_tar("src", owned_tar, {"workspace", 1000, 1001}));
+  TarLayout layout;
+  layout.prefix = "workspace";
+  layout.uid = 1000;
+  layout.gid = 1001;
+  ASSERT_OK(checkout->write_tar("src", owned_tar, layout));
   auto owned = test::read_tar_entries(owned_tar);
   EXPECT_EQ(owned.size(), 5u);
   EXPECT_EQ(owned["workspace"].type, TarFileEntry::Type::directory);

@@ -76,6 +76,11 @@ struct TarLayout {
   std::string prefix;
   std::int64_t uid = 0; // every entry's owner
   std::int64_t gid = 0;
+  // A Docker build context: what the directory's .dockerignore excludes is left out, but
+  // never the .dockerignore itself nor this Dockerfile (a path in the directory), as the
+  // docker CLI does.
+  bool build_context = false;
+  std::string dockerfile;
 };
 
 // The agent's copy of one commit: a bare repository in `dir` holding that commit.
@@ -103,8 +108,10 @@ public:
   // Writes an uncompressed tar of the directory `path` at the commit ("" or "." for the
   // whole tree), file modes and symlinks kept, submodules skipped. Not a directory →
   // unprocessable naming the path.
-  Result<void> write_tar(const std::string& path, const std::filesystem::path& tar_file,
-                         const TarLayout& layout = {}) const;
+  // Returns the content id of what it wrote: a SHA-256 over each entry's path, mode and blob
+  // id, so that equal contents give equal ids whatever the commit (the tar's times differ).
+  Result<std::string> write_tar(const std::string& path, const std::filesystem::path& tar_file,
+                                const TarLayout& layout = {}) const;
 
 private:
   struct Impl;
