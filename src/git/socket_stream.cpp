@@ -5,6 +5,7 @@
 #include "cicd/core/error.hpp"
 
 #include <git2/sys/stream.h>
+#include <git2/version.h>
 
 #include <fcntl.h>
 #include <netdb.h>
@@ -39,6 +40,11 @@ struct DeadlineStream {
   int socket;
 };
 static_assert(std::is_standard_layout_v<DeadlineStream>);
+// That struct is libgit2's own business: checked against 1.5's source, so a build against
+// another version stops here until it is checked again.
+static_assert(
+    LIBGIT2_VER_MAJOR == 1 && LIBGIT2_VER_MINOR == 5,
+    "check DeadlineStream against this libgit2's git_socket_stream (src/libgit2/streams/socket.h)");
 
 DeadlineStream& stream_of(git_stream* stream) {
   return *reinterpret_cast<DeadlineStream*>(stream);
