@@ -2,6 +2,8 @@
 
 #include "http_connection.hpp"
 
+#include <algorithm>
+
 namespace cicd::docker {
 namespace http = detail::http;
 
@@ -16,15 +18,12 @@ std::string archive_target(const std::string& id, const std::string& path) {
 // Archives may be large: each read and write has a deadline, the whole transfer none.
 Result<void> Client::put_archive(const std::string& id, const std::string& dir,
                                  std::string_view tar) {
-  detail::Connection connection(m_socket_path, http::verb::put, archive_target(id, dir),
-                                detail::Limits::each_io_within(k_call_timeout));
-  if (auto sent = connection.send({tar, "application/x-tar"}); !sent) {
-    return sent.error();
-  }
-  if (auto ok = detail::expect_ok(connection); !ok) {
-    return ok.error();
-  }
-  return connection.read_body([](std::string_view) { return true; });
+  return put_archive(id, dir, [tar](char* buffer, std::size_t size) mutable -> Result<std::size_t> {
+    auto n = std::min(size, tar.size());
+    std::copy_n(tar.data(), n, buffer);
+    tar.remove_prefix(n);
+    return n;
+  });
 }
 
 Result<void> Client::put_archive(const std::string& id, const std::string& dir,

@@ -49,6 +49,18 @@ protected:
     return R"({"commitSha":)" + json_quote(sha) + "}";
   }
 
+  // Triggers a run of `job` with `body`, waits for its end and reads its console.
+  struct Finished {
+    RunView run;
+    std::string output;
+  };
+  Finished run_to_end(std::string_view job, std::string_view body,
+                      std::chrono::seconds deadline = k_run_deadline) {
+    auto id = trigger(job, body);
+    auto run = wait_for_end(job, id, deadline);
+    return {run, console(job, id)};
+  }
+
   // POST …/runs that must be refused: the response, after checking no run was stored.
   HttpResponse refused_trigger(std::string_view job, std::string_view body) {
     auto response = call(Verb::post, "/jobs/" + std::string(job) + "/runs", body, "trigger");
@@ -143,9 +155,7 @@ TEST_F(AgentGitJobTest, TheProjectsMultiStageDockerfileAndASidecarsOwnDockerfile
                          {"db/Dockerfile", db_dockerfile},
                          {"README", "the checkout is in the workspace\n"}});
   put_git_job("built", repo().file_url());
-  auto id = trigger("built", on_branch("main"));
-  auto run = wait_for_end("built", id, std::chrono::seconds(180));
-  auto output = console("built", id);
+  auto [run, output] = run_to_end("built", on_branch("main"), std::chrono::seconds(180));
   EXPECT_EQ(run.status, "succeeded") << run.body << "\n" << output;
   EXPECT_TRUE(holds_text(output, "test stage\n"));
   EXPECT_TRUE(lacks_text(output, "production\n"));
@@ -155,9 +165,8 @@ TEST_F(AgentGitJobTest, TheProjectsMultiStageDockerfileAndASidecarsOwnDockerfile
 
   // The same environment again: nothing is rebuilt (a change to any file of the context would
   // make a new image, most of it from Docker's layer cache).
-  auto again = trigger("built", on_branch("main"));
-  auto run_again = wait_for_end("built", again, std::chrono::seconds(180));
-  auto output_again = console("built", again);
+  auto [run_again, output_again] =
+      run_to_end("built", on_branch("main"), std::chrono::seconds(180));
   EXPECT_EQ(run_again.status, "succeeded") << run_again.body << "\n" << output_again;
   EXPECT_TRUE(holds_text(output_again, "is up to date"));
   EXPECT_TRUE(lacks_text(output_again, "Step 1/"));
@@ -173,9 +182,7 @@ TEST_F(AgentGitJobTest, TheContextLeavesOutWhatDockerignoreSaysAndChangesThereBu
                  {"docs/guide.md", "how to\n"},
                  {"local.secret", "hunter2\n"}});
   put_git_job("ignoring", repo().file_url());
-  auto id = trigger("ignoring", on_branch("main"));
-  auto run = wait_for_end("ignoring", id, std::chrono::seconds(120));
-  auto output = console("ignoring", id);
+  auto [run, output] = run_to_end("ignoring", on_branch("main"), std::chrono::seconds(120));
   EXPECT_EQ(run.status, "succeeded") << run.body << "\n" << output;
   EXPECT_TRUE(holds_text(output, "app.c\n"));
   EXPECT_TRUE(lacks_text(output, "docs\n"));
@@ -183,9 +190,8 @@ TEST_F(AgentGitJobTest, TheContextLeavesOutWhatDockerignoreSaysAndChangesThereBu
 
   // A change to a file the context leaves out changes nothing the build sees: no build.
   repo().commit("main", {{"docs/guide.md", "how to, again\n"}});
-  auto again = trigger("ignoring", on_branch("main"));
-  auto run_again = wait_for_end("ignoring", again, std::chrono::seconds(120));
-  auto output_again = console("ignoring", again);
+  auto [run_again, output_again] =
+      run_to_end("ignoring", on_branch("main"), std::chrono::seconds(120));
   EXPECT_EQ(run_again.status, "succeeded") << run_again.body << "\n" << output_again;
   EXPECT_TRUE(holds_text(output_again, "is up to date"));
 }
@@ -263,17 +269,13 @@ TEST_F(AgentGitJobTest, AJobRunningAsAnUnprivilegedUserOwnsItsWorkspace) {
                                               "user: \"1000:1000\"\n")},
                          {"committed.txt", "x"}});
   put_git_job("as-user", repo().file_url());
-  auto id = trigger("as-user", on_branch("main"));
-  auto run = wait_for_end("as-user", id);
-  auto output = console("as-user", id);
+  auto [run, output] = run_to_end("as-user", on_branch("main"));
   EXPECT_EQ(run.status, "succeeded") << run.body << "\n" << output;
   EXPECT_TRUE(holds_text(output, "1000\n"));
 
   // A user named in the image's passwd ("nobody" in busybox's) is looked up in the container.
   repo().commit("named", {{".cicd.yml", config("id -u\ntouch made-by-the-job", "user: nobody\n")}});
-  auto named = trigger("as-user", on_branch("named"));
-  auto named_run = wait_for_end("as-user", named);
-  auto named_output = console("as-user", named);
+  auto [named_run, named_output] = run_to_end("as-user", on_branch("named"));
   EXPECT_EQ(named_run.status, "succeeded") << named_run.body << "\n" << named_output;
   EXPECT_TRUE(holds_text(named_output, "65534\n"));
 }
@@ -298,9 +300,7 @@ TEST_F(AgentGitJobTest, APrivateRepositoryOverSshWithTheJobsDeployKey) {
   EXPECT_TRUE(string_member(parse_json(made.body), "fingerprint").starts_with("SHA256:"));
   sshd.authorize(public_key);
 
-  auto id = trigger("private", on_branch("main"));
-  auto run = wait_for_end("private", id);
-  auto output = console("private", id);
+  auto [run, output] = run_to_end("private", on_branch("main"));
   EXPECT_EQ(run.status, "succeeded") << run.body << "\n" << output;
   EXPECT_TRUE(holds_text(output, "reached over ssh\n"));
 

@@ -1,6 +1,7 @@
 #include "cicd/crypto/ssh_key.hpp"
 
 #include "support/cicd_process.hpp"
+#include "support/git_repos.hpp"
 
 #include <gtest/gtest.h>
 
@@ -19,24 +20,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// Runs a shell command and returns its stdout, or nullopt when it failed.
-std::optional<std::string> run(const std::string& command) {
-  std::unique_ptr<FILE, decltype(&pclose)> pipe(popen((command + " 2>&1").c_str(), "r"), pclose);
-  if (!pipe) {
-    return std::nullopt;
-  }
-  std::string out;
-  std::array<char, 4096> buffer{};
-  while (auto read = std::fread(buffer.data(), 1, buffer.size(), pipe.get())) {
-    out.append(buffer.data(), read);
-  }
-  if (pclose(pipe.release()) != 0) {
-    ADD_FAILURE() << command << " failed: " << out;
-    return std::nullopt;
-  }
-  return out;
-}
-
 std::vector<std::string> words(const std::string& line) {
   std::istringstream in(line);
   std::vector<std::string> all;
@@ -54,15 +37,7 @@ void write_file(const fs::path& file, const std::string& text, mode_t mode) {
 // ssh-keygen is the reference for both formats. Under CI a missing one fails the test.
 class SshKeyTest : public ::testing::Test {
 protected:
-  void SetUp() override {
-    if (std::system("command -v ssh-keygen >/dev/null 2>&1") != 0) {
-      const char* ci = std::getenv("CI");
-      if (ci != nullptr && (std::string(ci) == "true" || std::string(ci) == "1")) {
-        FAIL() << "ssh-keygen is not installed (Debian package openssh-client)";
-      }
-      GTEST_SKIP() << "\n*** SKIPPED: ssh-keygen is not installed (openssh-client) ***\n";
-    }
-  }
+  void SetUp() override { test::have_tool("ssh-keygen", "openssh-client"); }
 
   test::TempDir m_dir{"cicd-ssh-key"};
 };
@@ -83,10 +58,10 @@ TEST_F(SshKeyTest, GeneratedKeyIsReadByOpensshAndHasItsPublicHalf) {
 
   auto key_file = m_dir.path() / "id_ed25519";
   write_file(key_file, pair->private_key, 0600);
-  auto derived = run("ssh-keygen -y -f " + key_file.string());
-  ASSERT_TRUE(derived.has_value());
-  auto derived_words = words(*derived);
-  ASSERT_GE(derived_words.size(), 2u) << *derived;
+  auto derived = test::run_shell("ssh-keygen -y -f " + key_file.string());
+  ASSERT_FALSE(HasFailure());
+  auto derived_words = words(derived);
+  ASSERT_GE(derived_words.size(), 2u) << derived;
   EXPECT_EQ(derived_words[0], public_words[0]);
   EXPECT_EQ(derived_words[1], public_words[1]);
 }
@@ -96,28 +71,28 @@ TEST_F(SshKeyTest, FingerprintIsTheOneSshKeygenPrints) {
   ASSERT_TRUE(pair.has_value()) << pair.error().message;
   auto public_file = m_dir.path() / "key.pub";
   write_file(public_file, pair->public_key + "\n", 0644);
-  auto listed = run("ssh-keygen -l -f " + public_file.string());
-  ASSERT_TRUE(listed.has_value());
+  auto listed = test::run_shell("ssh-keygen -l -f " + public_file.string());
+  ASSERT_FALSE(HasFailure());
   auto fingerprint = ssh_fingerprint(pair->public_key);
   ASSERT_TRUE(fingerprint.has_value()) << fingerprint.error().message;
-  EXPECT_EQ(*fingerprint, words(*listed).at(1));
+  EXPECT_EQ(*fingerprint, words(listed).at(1));
 }
 
 // Host keys come in every type; an RSA blob's base64 has padding where ed25519's has none.
 TEST_F(SshKeyTest, FingerprintOfKeysOpensshMade) {
   for (const char* type : {"ed25519", "rsa", "ecdsa"}) {
     auto key_file = m_dir.path() / (std::string("host_") + type);
-    ASSERT_TRUE(
-        run("ssh-keygen -q -t " + std::string(type) + " -N '' -C 'a host' -f " + key_file.string())
-            .has_value());
+    test::run_shell("ssh-keygen -q -t " + std::string(type) + " -N '' -C 'a host' -f " +
+                    key_file.string());
+    ASSERT_FALSE(HasFailure());
     std::ifstream in(key_file.string() + ".pub");
     std::string line;
     std::getline(in, line);
-    auto listed = run("ssh-keygen -l -f " + key_file.string() + ".pub");
-    ASSERT_TRUE(listed.has_value());
+    auto listed = test::run_shell("ssh-keygen -l -f " + key_file.string() + ".pub");
+    ASSERT_FALSE(HasFailure());
     auto fingerprint = ssh_fingerprint(line);
     ASSERT_TRUE(fingerprint.has_value()) << type << ": " << fingerprint.error().message;
-    EXPECT_EQ(*fingerprint, words(*listed).at(1)) << type;
+    EXPECT_EQ(*fingerprint, words(listed).at(1)) << type;
   }
 }
 
