@@ -87,7 +87,7 @@ Result<void> collect_results(docker::Client& docker, const std::string& containe
       }
       content_type = "application/octet-stream";
     }
-    auto size = results.put_file(run.id, name, stored_path);
+    auto size = results.put_file(run.id, name, stored_path, content_type);
     if (!size) {
       return make_error(size.error().code, "result upload failed: " + size.error().message);
     }

@@ -330,7 +330,8 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
   }
 
   bool console_stored = false;
-  if (auto size = m_results.put_file(run.id, "console", console.file())) {
+  if (auto size =
+          m_results.put_file(run.id, "console", console.file(), "text/plain; charset=utf-8")) {
     console_stored = static_cast<bool>(
         retry_store_write(fmt::format("run {}: the console", run.id), m_options.lease_length, [&] {
           return m_store.record_result(

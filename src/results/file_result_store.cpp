@@ -1,4 +1,4 @@
-#include "cicd/results/result_store.hpp"
+#include "backends.hpp"
 
 #include <fmt/format.h>
 
@@ -6,33 +6,6 @@
 
 namespace cicd::results {
 namespace fs = std::filesystem;
-
-Result<void> check_result_name(std::string_view name) {
-  auto fail = [&] {
-    return make_error(ErrorCode::invalid_input,
-                      fmt::format("'{}' is not a valid result name", name.substr(0, 64)), "name");
-  };
-  if (name.empty() || name.size() > 255 || name.front() == '/' || name.back() == '/') {
-    return fail();
-  }
-  std::size_t start = 0;
-  while (start <= name.size()) {
-    auto end = std::min(name.find('/', start), name.size());
-    auto segment = name.substr(start, end - start);
-    if (segment.empty() || segment == "." || segment == "..") {
-      return fail();
-    }
-    for (char c : segment) {
-      bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                c == '.' || c == '_' || c == '-';
-      if (!ok) {
-        return fail();
-      }
-    }
-    start = end + 1;
-  }
-  return {};
-}
 
 namespace {
 
@@ -49,8 +22,8 @@ public:
     }
   }
 
-  Result<std::int64_t> put_file(std::int64_t run_id, std::string_view name,
-                                const fs::path& source) override {
+  Result<std::int64_t> put_file(std::int64_t run_id, std::string_view name, const fs::path& source,
+                                std::string_view) override {
     if (auto checked = check_result_name(name); !checked) {
       return checked.error();
     }
@@ -108,9 +81,26 @@ public:
     return static_cast<std::int64_t>(bytes);
   }
 
+  Result<void> remove_run(std::int64_t run_id) override {
+    std::error_code ec;
+    fs::remove_all(m_root / "runs" / std::to_string(run_id), ec);
+    if (ec) {
+      return make_error(
+          ErrorCode::unavailable,
+          fmt::format("cannot delete the results of run {}: {}", run_id, ec.message()));
+    }
+    return {};
+  }
+
+  Result<std::string> presigned_url(std::int64_t, std::string_view, std::chrono::seconds) override {
+    return make_error(ErrorCode::unprocessable,
+                      "results kept on the server's disk have no direct link; download them "
+                      "without ?redirect=true");
+  }
+
 private:
   fs::path path_of(std::int64_t run_id, std::string_view name) const {
-    return m_root / "runs" / std::to_string(run_id) / std::string(name);
+    return m_root / object_key(run_id, name);
   }
 
   fs::path m_root;
@@ -118,20 +108,8 @@ private:
 
 } // namespace
 
-std::unique_ptr<ResultStore> open_result_store(const std::string& url) {
-  if (url.starts_with("file://")) {
-    auto path = url.substr(std::string_view("file://").size());
-    if (path.empty() || path.front() != '/') {
-      throw Fatal("--results file:// needs an absolute path, e.g. file:///var/lib/cicd/results");
-    }
-    return std::make_unique<FileResultStore>(path);
-  }
-  if (url.starts_with("s3://")) {
-    throw Fatal("--results s3://… is not built yet (it arrives with the results issue); use "
-                "file:///dir for now",
-                2);
-  }
-  throw Fatal("--results must be file:///dir or s3://bucket/prefix");
+std::unique_ptr<ResultStore> make_file_result_store(const std::filesystem::path& root) {
+  return std::make_unique<FileResultStore>(root);
 }
 
 } // namespace cicd::results
