@@ -39,6 +39,7 @@ void add_run_routes(http::Router& router, const ApiDependencies& deps);
 void add_secret_routes(http::Router& router, const ApiDependencies& deps);
 void add_ssh_key_routes(http::Router& router, const ApiDependencies& deps);
 void add_result_routes(http::Router& router, const ApiDependencies& deps);
+void add_console_routes(http::Router& router, const ApiDependencies& deps);
 void add_settings_routes(http::Router& router, const ApiDependencies& deps);
 void add_resource_class_routes(http::Router& router, const ApiDependencies& deps);
 void add_agent_routes(http::Router& router, const ApiDependencies& deps);

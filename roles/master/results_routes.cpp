@@ -1,5 +1,6 @@
-// GET /jobs/{job}/runs/{id}/results, …/results/console[?follow=true], …/results/{name} and
-// …/results/services/{name}. Bodies are streamed: a console may be hundreds of megabytes.
+// GET /jobs/{job}/runs/{id}/results, …/results/{name} and …/results/services/{name} (the
+// console has console_routes.cpp). Downloads stream through from the result store, or with
+// ?redirect=true go straight to it through a short-lived presigned URL (S3 only).
 #include "api.hpp"
 #include "request_helpers.hpp"
 
@@ -15,20 +16,51 @@ using auth::Scope;
 using boost::beast::http::field;
 
 constexpr std::int64_t k_piece_bytes = 1024 * 1024;
+constexpr auto k_presigned_lifetime = std::chrono::minutes(5);
 
+// The run and its results; gone once the retention sweeper expired them.
 std::vector<store::ResultInfo> results_of(const ApiDependencies& deps,
                                           const http::RouteMatch& match, model::Run& run) {
   run = value_or_throw(deps.store.get_run(job_name(match), run_id(match)));
+  if (run.results_expired) {
+    throw ErrorException(make_error(
+        ErrorCode::gone, fmt::format("the results of run {} were deleted: they were older than "
+                                     "the retention period (resultRetentionDays)",
+                                     run.id)));
+  }
   return value_or_throw(deps.store.list_results(run.id));
+}
+
+void write_junit_summary(model::JsonWriter& writer, const store::JunitSummary& junit) {
+  writer.Key("summary");
+  writer.StartObject();
+  writer.Key("tests");
+  writer.Int64(junit.tests);
+  writer.Key("passed");
+  writer.Int64(junit.tests - junit.failures - junit.errors - junit.skipped);
+  writer.Key("failures");
+  writer.Int64(junit.failures);
+  writer.Key("errors");
+  writer.Int64(junit.errors);
+  writer.Key("skipped");
+  writer.Int64(junit.skipped);
+  writer.Key("time");
+  writer.Double(static_cast<double>(junit.time_ms) / 1000);
+  writer.EndObject();
 }
 
 http::Response list_results(const ApiDependencies& deps, const http::Request&,
                             const http::RouteMatch& match) {
-  model::Run run;
-  auto results = results_of(deps, match, run);
+  auto run = value_or_throw(deps.store.get_run(job_name(match), run_id(match)));
+  std::vector<store::ResultInfo> results;
+  if (!run.results_expired) {
+    results = value_or_throw(deps.store.list_results(run.id));
+  }
   rapidjson::StringBuffer buffer;
   model::JsonWriter writer(buffer);
   writer.StartObject();
+  writer.Key("resultsExpired");
+  writer.Bool(run.results_expired);
   writer.Key("items");
   writer.StartArray();
   for (const auto& result : results) {
@@ -42,6 +74,9 @@ http::Response list_results(const ApiDependencies& deps, const http::Request&,
     writer.Key("href");
     model::write_string(writer,
                         fmt::format("/jobs/{}/runs/{}/results/{}", run.job, run.id, result.name));
+    if (result.junit) {
+      write_junit_summary(writer, *result.junit);
+    }
     writer.EndObject();
   }
   writer.EndArray();
@@ -52,97 +87,70 @@ http::Response list_results(const ApiDependencies& deps, const http::Request&,
   return response;
 }
 
-// The next piece of a stored object from `offset`, or empty at its end.
-std::string read_piece(results::ResultStore& results, std::int64_t run_id, const std::string& name,
-                       std::int64_t offset) {
-  std::string piece;
-  results.read(run_id, name, offset, [&](std::string_view bytes) {
-    piece.append(bytes);
-    return static_cast<std::int64_t>(piece.size()) < k_piece_bytes;
-  });
-  return piece;
+// The file name a browser saves a result under: its last segment and the extension its
+// content type implies.
+std::string download_name(const store::ResultInfo& result) {
+  auto name = result.name.substr(result.name.rfind('/') + 1);
+  if (result.content_type == "application/zip" && !name.ends_with(".zip")) {
+    name += ".zip";
+  } else if (result.content_type == "application/gzip" && !name.ends_with(".tar.gz")) {
+    name += ".tar.gz";
+  } else if (result.content_type == "application/xml" && !name.ends_with(".xml")) {
+    name += ".xml";
+  }
+  return name; // result names are [A-Za-z0-9._-]: nothing to quote
 }
 
-http::Reply stream_stored(const ApiDependencies& deps, std::int64_t run_id, std::string name,
-                          std::string content_type) {
+http::Reply stream_stored(const ApiDependencies& deps, std::int64_t run_id,
+                          const store::ResultInfo& result) {
   http::Response head(http::Status::ok, 11);
-  head.set(field::content_type, content_type);
+  head.set(field::content_type, result.content_type);
   head.set(field::cache_control, "private, max-age=3600");
+  head.set(field::content_disposition,
+           fmt::format("attachment; filename=\"{}\"", download_name(result)));
+  head.set("X-Content-Type-Options", "nosniff");
   auto offset = std::make_shared<std::int64_t>(0);
   auto& results = deps.results;
-  return http::Reply(std::move(head),
-                     [&results, run_id, name, offset]() -> std::optional<std::string> {
-                       auto piece = read_piece(results, run_id, name, *offset);
-                       if (piece.empty()) {
-                         return std::nullopt;
-                       }
-                       *offset += static_cast<std::int64_t>(piece.size());
-                       return piece;
-                     });
-}
-
-http::Reply get_console(const ApiDependencies& deps, const http::Request&,
-                        const http::RouteMatch& match) {
-  auto job = job_name(match);
-  auto id = run_id(match);
-  value_or_throw(deps.store.get_run(job, id));
-  auto follow_text = match.target.param("follow");
-  if (!follow_text.empty() && follow_text != "true" && follow_text != "false") {
-    throw ErrorException(
-        make_error(ErrorCode::invalid_input, "'follow' must be true or false", "follow"));
-  }
-  bool follow = follow_text == "true";
-  http::Response head(http::Status::ok, 11);
-  head.set(field::content_type, "text/plain; charset=utf-8");
-  head.set(field::cache_control, "no-store");
-  head.set("X-Content-Type-Options", "nosniff");
-  // Live chunks come from the database while the run goes; once it has ended, the whole
-  // console is in the result store and reading resumes there at the same offset.
-  auto offset = std::make_shared<std::int64_t>(0);
-  const auto* dependencies = &deps;
   return http::Reply(
-      std::move(head), [dependencies, job, id, follow, offset]() -> std::optional<std::string> {
-        auto& store = dependencies->store;
-        auto chunks = store.read_console(id, *offset, 8);
-        if (chunks && !chunks->empty()) {
-          std::string out;
-          for (const auto& chunk : *chunks) {
-            auto skip = std::max<std::int64_t>(0, *offset - chunk.byte_offset);
-            if (skip < static_cast<std::int64_t>(chunk.content.size())) {
-              out.append(chunk.content, static_cast<std::size_t>(skip));
-            }
-          }
-          *offset += static_cast<std::int64_t>(out.size());
-          if (!out.empty()) {
-            return out;
-          }
+      std::move(head),
+      [&results, run_id, name = result.name, offset]() -> std::optional<std::string> {
+        std::string piece;
+        auto read = results.read(run_id, name, *offset, [&](std::string_view bytes) {
+          piece.append(bytes);
+          return static_cast<std::int64_t>(piece.size()) < k_piece_bytes;
+        });
+        if (!read) { // the client sees the body cut short, never a truncated "complete" file
+          throw ErrorException(read.error());
         }
-        auto run = store.get_run(job, id);
-        if (!run) {
+        if (piece.empty()) {
           return std::nullopt;
         }
-        if (model::is_terminal(run->status)) {
-          auto piece = read_piece(dependencies->results, id, "console", *offset);
-          if (piece.empty()) {
-            return std::nullopt;
-          }
-          *offset += static_cast<std::int64_t>(piece.size());
-          return piece;
-        }
-        if (!follow) {
-          return std::nullopt;
-        }
-        return std::string(); // nothing new yet: the server asks again a little later
+        *offset += static_cast<std::int64_t>(piece.size());
+        return piece;
       });
 }
 
 http::Reply get_result(const ApiDependencies& deps, const http::Request&,
                        const http::RouteMatch& match, const std::string& name) {
+  auto redirect_text = match.target.param("redirect");
+  if (!redirect_text.empty() && redirect_text != "true" && redirect_text != "false") {
+    throw ErrorException(
+        make_error(ErrorCode::invalid_input, "'redirect' must be true or false", "redirect"));
+  }
   model::Run run;
   for (const auto& result : results_of(deps, match, run)) {
-    if (result.name == name) {
-      return stream_stored(deps, run.id, name, result.content_type);
+    if (result.name != name) {
+      continue;
     }
+    if (redirect_text == "true") {
+      auto url =
+          value_or_throw(deps.results.presigned_url(run.id, result.name, k_presigned_lifetime));
+      http::Response response(http::Status::temporary_redirect, 11);
+      response.set(field::location, url);
+      response.set(field::cache_control, "no-store");
+      return response;
+    }
+    return stream_stored(deps, run.id, result);
   }
   throw ErrorException(
       make_error(ErrorCode::not_found, fmt::format("run {} has no result named '{}' (GET …/results "
@@ -156,8 +164,7 @@ void add_result_routes(http::Router& router, const ApiDependencies& deps) {
   auto read = static_cast<int>(Scope::read);
   router.add(
       {http::Verb::get, "/jobs/{job}/runs/{id}/results", read, with_deps(deps, list_results)});
-  router.add({http::Verb::get, "/jobs/{job}/runs/{id}/results/console", read,
-              with_deps(deps, get_console)});
+  add_console_routes(router, deps);
   router.add({http::Verb::get, "/jobs/{job}/runs/{id}/results/{name}", read,
               with_deps(deps, [](const ApiDependencies& d, const http::Request& request,
                                  const http::RouteMatch& match) {

@@ -79,13 +79,9 @@ int run_master(int argc, const char* const* argv) {
   config::ServiceOptions options;
   po::options_description description("Master");
   config::add_service_options(description, options);
-  double sweep_period = 5;
-  double republish_after = 30;
-  description.add_options()("migrate-only", "apply database migrations, then exit")(
-      "sweep-period", po::value(&sweep_period)->default_value(sweep_period),
-      "seconds between two passes of the sweeper (lost agents, lost messages)")(
-      "republish-after", po::value(&republish_after)->default_value(republish_after),
-      "seconds a run may wait queued without a message before the sweeper publishes it again");
+  SweeperOptions sweeper_options{sweeper_holder()};
+  add_sweeper_options(description, sweeper_options);
+  description.add_options()("migrate-only", "apply database migrations, then exit");
   auto vm = config::parse_options("master", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
@@ -97,12 +93,7 @@ int run_master(int argc, const char* const* argv) {
     return 0;
   }
   auto services = open_services(options);
-  SweeperOptions sweeper_options{sweeper_holder()};
-  sweeper_options.period =
-      std::chrono::milliseconds(static_cast<std::int64_t>(sweep_period * 1000));
-  sweeper_options.republish_after =
-      std::chrono::milliseconds(static_cast<std::int64_t>(republish_after * 1000));
-  Sweeper sweeper(*services.store, *services.queue, sweeper_options);
+  Sweeper sweeper(*services.store, *services.queue, *services.results, sweeper_options);
   sweeper.start();
   serve_api(options, services, [](std::uint16_t) {});
   sweeper.stop();

@@ -42,6 +42,8 @@ int run_standalone(int argc, const char* const* argv) {
       "take no new run while the machine's CPU use is above this percentage")(
       "grace", po::value(&grace_seconds)->default_value(grace_seconds),
       "seconds between SIGTERM and SIGKILL when a run is stopped");
+  master::SweeperOptions sweeper_options{master::sweeper_holder()};
+  master::add_sweeper_options(description, sweeper_options);
   auto vm = config::parse_options("standalone", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
@@ -68,8 +70,7 @@ int run_standalone(int argc, const char* const* argv) {
                                 agent_options.resource_classes, std::chrono::seconds(5),
                                 [&agent] { return agent.running(); });
   presence.start();
-  master::Sweeper sweeper(*services.store, *services.queue,
-                          master::SweeperOptions{master::sweeper_holder()});
+  master::Sweeper sweeper(*services.store, *services.queue, *services.results, sweeper_options);
   sweeper.start();
   master::serve_api(options, services, [](std::uint16_t) {});
   sweeper.stop();

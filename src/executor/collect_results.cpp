@@ -1,51 +1,12 @@
 #include "local_file.hpp"
+#include "result_packaging.hpp"
 #include "run_steps.hpp"
 
 #include "cicd/core/clock.hpp"
 
-#include <archive.h>
-#include <archive_entry.h>
-
 #include <fmt/format.h>
 
-#include <memory>
-
 namespace cicd::executor {
-namespace {
-
-// Writes the tar's first entry to `out` when it is a regular file. Links, devices, folders
-// and further entries are refused: nothing from the container decides where anything goes.
-Result<void> extract_single_file(const std::filesystem::path& tar,
-                                 const std::filesystem::path& out) {
-  std::unique_ptr<archive, decltype(&archive_read_free)> reader(archive_read_new(),
-                                                                archive_read_free);
-  archive_read_support_format_tar(reader.get());
-  if (archive_read_open_filename(reader.get(), tar.c_str(), 64 * 1024) != ARCHIVE_OK) {
-    return make_error(ErrorCode::internal, archive_error_string(reader.get()));
-  }
-  // The tar's first entry is the declared path itself; anything else is not a file result.
-  archive_entry* entry = nullptr;
-  if (archive_read_next_header(reader.get(), &entry) == ARCHIVE_OK &&
-      archive_entry_filetype(entry) == AE_IFREG) {
-    auto file = LocalFile::create(out);
-    if (!file) {
-      return file.error();
-    }
-    char buffer[64 * 1024];
-    la_ssize_t got = 0;
-    while ((got = archive_read_data(reader.get(), buffer, sizeof buffer)) > 0 &&
-           file->write(std::string_view(buffer, static_cast<std::size_t>(got)))) {
-    }
-    if (got < 0) {
-      return make_error(ErrorCode::internal, archive_error_string(reader.get()));
-    }
-    return file->close();
-  }
-  return make_error(ErrorCode::not_found, "the path is not a regular file");
-}
-
-} // namespace
-
 Result<void> collect_results(docker::Client& docker, const std::string& container,
                              const model::RunSpec& spec, store::Store& store,
                              results::ResultStore& results, const model::Run& run,
@@ -72,31 +33,41 @@ Result<void> collect_results(docker::Client& docker, const std::string& containe
       return make_error(copied.error().code, fmt::format("result '{}' could not be copied out: {}",
                                                          name, copied.error().message));
     }
-    auto stored_path = tar;
-    std::string content_type = "application/x-tar";
-    if (result.type == model::ResultType::file) {
-      stored_path = work_dir / ("result-" + name);
-      if (auto extracted = extract_single_file(tar, stored_path); !extracted) {
-        if (extracted.error().code == ErrorCode::unavailable) { // the agent's disk, not the job
-          return make_error(extracted.error().code,
-                            fmt::format("result '{}': {}", name, extracted.error().message));
-        }
-        console.note(fmt::format("result '{}': {} is not a regular file ({})", name, result.path,
-                                 extracted.error().message));
-        continue;
+    auto packaged = package_result(tar, result.type);
+    if (!packaged) {
+      if (packaged.error().code == ErrorCode::unavailable) { // the agent's disk, not the job
+        return make_error(packaged.error().code,
+                          fmt::format("result '{}': {}", name, packaged.error().message));
       }
-      content_type = "application/octet-stream";
+      console.note(fmt::format("result '{}': {} is not kept ({})", name, result.path,
+                               packaged.error().message));
+      continue;
     }
-    auto size = results.put_file(run.id, name, stored_path, content_type);
+    if (packaged->left_out > 0) {
+      console.note(fmt::format("result '{}': {} entries that are not regular files or folders "
+                               "(links, devices) were left out",
+                               name, packaged->left_out));
+    }
+    for (const auto& unread : packaged->unread_reports) {
+      console.note(fmt::format("result '{}': {} is not counted: not valid XML", name, unread));
+    }
+    auto size = results.put_file(run.id, name, packaged->file, packaged->content_type);
     if (!size) {
       return make_error(size.error().code, "result upload failed: " + size.error().message);
     }
+    store::ResultInfo info{name, packaged->content_type, *size, packaged->junit};
     auto recorded =
-        retry_store_write(fmt::format("run {}: result '{}'", run.id, name), store_patience, [&] {
-          return store.record_result(run.id, lease, {name, content_type, *size}, now_unix_ms());
-        });
+        retry_store_write(fmt::format("run {}: result '{}'", run.id, name), store_patience,
+                          [&] { return store.record_result(run.id, lease, info, now_unix_ms()); });
     if (!recorded) {
       return recorded.error();
+    }
+    if (const auto& junit = packaged->junit) {
+      console.note(fmt::format("stored result '{}' ({} bytes): {} tests, {} failed, {} errors, "
+                               "{} skipped",
+                               name, *size, junit->tests, junit->failures, junit->errors,
+                               junit->skipped));
+      continue;
     }
     console.note(fmt::format("stored result '{}' ({} bytes)", name, *size));
   }

@@ -1,7 +1,9 @@
 #pragma once
 // The console of one run: masks secrets, appends everything to a local file (stored whole at
 // the end) and sends sequenced, size-capped chunks to the store at least every second for the
-// live view. Memory stays bounded whatever the job prints.
+// live view. Memory stays bounded whatever the job prints, and so does the console: past
+// `limit_bytes` of output it writes a marker line, stores no more of the job's output and
+// records the run as consoleTruncated (cicd's own notes still go in).
 
 #include "local_file.hpp"
 
@@ -21,7 +23,7 @@ namespace cicd::executor {
 class ConsoleWriter {
 public:
   ConsoleWriter(store::Store& store, std::int64_t run_id, std::string lease,
-                const std::filesystem::path& file, SecretMasker masker);
+                const std::filesystem::path& file, SecretMasker masker, std::int64_t limit_bytes);
   ~ConsoleWriter();
   ConsoleWriter(const ConsoleWriter&) = delete;
   ConsoleWriter& operator=(const ConsoleWriter&) = delete;
@@ -41,6 +43,10 @@ public:
 
 private:
   void append_locked(std::string_view masked);
+  // The part of the job's output that fits under the limit; marks the console truncated
+  // when it does not all fit.
+  std::string_view within_limit_locked(std::string_view masked);
+  void record_truncation_locked();
   void flush_locked();
 
   static constexpr std::size_t k_chunk_bytes = 256 * 1024;
@@ -53,6 +59,10 @@ private:
   SecretMasker m_masker;
   LocalFile m_file;
   std::string m_unsent;
+  std::int64_t m_limit_bytes;
+  std::int64_t m_output_bytes = 0; // of the job's output written so far
+  bool m_truncated = false;
+  bool m_truncation_recorded = false;
   std::int64_t m_next_seq = 0;
   std::int64_t m_sent_bytes = 0; // byte offset of m_unsent's first byte
   std::chrono::steady_clock::time_point m_last_flush = std::chrono::steady_clock::now();

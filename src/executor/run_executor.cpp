@@ -7,11 +7,14 @@
 #include "cicd/core/log.hpp"
 #include "cicd/git/job_credentials.hpp"
 #include "cicd/model/duration.hpp"
+#include "cicd/model/settings.hpp"
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <atomic>
 #include <condition_variable>
+#include <cstdlib>
 #include <mutex>
 #include <thread>
 
@@ -20,6 +23,16 @@ namespace fs = std::filesystem;
 using model::RunStatus;
 
 namespace {
+
+// The consoleLimitMiB setting, read for each run; the default when unset or unreadable.
+std::int64_t console_limit_bytes(store::Store& store) {
+  auto limit_mib = model::k_default_console_limit_mib;
+  if (auto stored = store.get_setting(model::k_console_limit_setting); stored && *stored) {
+    limit_mib =
+        std::clamp<std::int64_t>(std::atoll((*stored)->c_str()), 1, model::k_max_console_limit_mib);
+  }
+  return limit_mib * 1024 * 1024;
+}
 
 // A step failed for a reason a user can act on: the run is errored with it.
 struct Errored {
@@ -104,7 +117,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     secrets_error = sealed.error().message;
   }
   ConsoleWriter console(m_store, run.id, lease, temp.path / "console.log",
-                        SecretMasker(secret_values));
+                        SecretMasker(secret_values), console_limit_bytes(m_store));
   RunResources resources(m_docker);
   std::vector<Sidecar> sidecars;
   std::string job_container;
@@ -335,7 +348,8 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     console_stored = static_cast<bool>(
         retry_store_write(fmt::format("run {}: the console", run.id), m_options.lease_length, [&] {
           return m_store.record_result(
-              run.id, lease, {"console", "text/plain; charset=utf-8", *size}, now_unix_ms());
+              run.id, lease, {"console", "text/plain; charset=utf-8", *size, std::nullopt},
+              now_unix_ms());
         }));
   } else if (outcome.status == RunStatus::succeeded) {
     outcome =

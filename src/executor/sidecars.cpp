@@ -153,8 +153,8 @@ void store_sidecar_logs(docker::Client& docker, const std::vector<Sidecar>& side
     auto name = "services/" + sidecar.name + ".log";
     if (auto size = results.put_file(run.id, name, file->path(), "text/plain; charset=utf-8")) {
       retry_store_write(fmt::format("run {}: result '{}'", run.id, name), store_patience, [&] {
-        return store.record_result(run.id, lease, {name, "text/plain; charset=utf-8", *size},
-                                   now_unix_ms());
+        return store.record_result(
+            run.id, lease, {name, "text/plain; charset=utf-8", *size, std::nullopt}, now_unix_ms());
       });
     }
   }

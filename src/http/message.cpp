@@ -62,6 +62,8 @@ Status status_for(ErrorCode code) {
     return Status::service_unavailable;
   case ErrorCode::bad_gateway:
     return Status::bad_gateway;
+  case ErrorCode::gone:
+    return Status::gone;
   case ErrorCode::internal:
     return Status::internal_server_error;
   }

@@ -1,4 +1,5 @@
 #include "cicd/model/job.hpp"
+#include "cicd/model/settings.hpp"
 
 #include "cicd/model/names.hpp"
 
@@ -135,7 +136,7 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     reject_isolation_escapes(object, "");
     std::initializer_list<std::string_view> known = {
         "name",       "type",  "description",         "parameters", "repoUrl",
-        "configPath", "entry", "gitCredentialSecret", "retry"};
+        "configPath", "entry", "gitCredentialSecret", "retry",      "resultRetentionDays"};
     reject_unknown_members(object, known, "");
     GitSource git;
     auto* url = find_member(object, "repoUrl");
@@ -171,7 +172,7 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     reject_unknown_members(object,
                            {"name", "type", "description", "parameters", "image", "script",
                             "workdir", "user", "env", "services", "secrets", "timeout",
-                            "resourceClass", "results", "retry"},
+                            "resourceClass", "results", "retry", "resultRetentionDays"},
                            "");
     job.source = read_run_spec(object, "");
   } else {
@@ -194,6 +195,16 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
       }
       job.retries_on_infrastructure_error = static_cast<int>(count);
     }
+  }
+  if (auto* v = find_member(object, "resultRetentionDays")) {
+    auto days = read_integer(*v, "resultRetentionDays");
+    if (days < 1 || days > k_max_result_retention_days) {
+      throw_field_error("resultRetentionDays",
+                        fmt::format("must be from 1 to {} (days a finished run's console and "
+                                    "results are kept)",
+                                    k_max_result_retention_days));
+    }
+    job.result_retention_days = days;
   }
   if (auto* v = find_member(object, "parameters")) {
     for (const auto& member : read_object(*v, "parameters").GetObject()) {
@@ -256,6 +267,10 @@ std::string to_canonical_json(const JobDefinition& job) {
     writer.Key("onInfrastructureError");
     writer.Int(job.retries_on_infrastructure_error);
     writer.EndObject();
+  }
+  if (job.result_retention_days) {
+    writer.Key("resultRetentionDays");
+    writer.Int64(*job.result_retention_days);
   }
   writer.Key("parameters");
   writer.StartObject();

@@ -90,6 +90,10 @@ std::string to_json(const Run& run) {
   } else {
     writer.Null();
   }
+  writer.Key("consoleTruncated");
+  writer.Bool(run.console_truncated);
+  writer.Key("resultsExpired");
+  writer.Bool(run.results_expired);
   if (run.queue_position) {
     writer.Key("queuePosition");
     writer.Int64(*run.queue_position);

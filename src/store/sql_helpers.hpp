@@ -54,7 +54,7 @@ inline constexpr std::string_view k_run_select =
     "SELECT r.id, j.name, r.status, r.trigger_kind, r.commit_sha, r.branch_name, "
     "r.triggered_by, r.rerun_of, r.parameters, r.queued_at, r.started_at, r.finished_at, "
     "r.reason, r.abort_requested, r.agent, r.exit_code, r.resource_class, r.retry_of, "
-    "r.resolved_commit, r.config FROM runs r "
+    "r.resolved_commit, r.config, r.console_truncated, r.results_expired FROM runs r "
     "JOIN jobs j ON j.id = r.job_id ";
 
 inline model::Run to_run(const SqlRow& row) {
@@ -79,6 +79,8 @@ inline model::Run to_run(const SqlRow& row) {
   run.trigger.retry_of = to_optional_int(row[17]);
   run.commit_sha = row[18].value_or("");
   run.config_json = row[19].value_or("");
+  run.console_truncated = to_int(row[20]) != 0;
+  run.results_expired = to_int(row[21]) != 0;
   return run;
 }
 

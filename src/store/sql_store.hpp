@@ -66,6 +66,11 @@ public:
   Result<std::vector<ConsoleChunk>> read_console(std::int64_t id, std::int64_t from_offset,
                                                  int max_chunks) override;
   Result<std::vector<ResultInfo>> list_results(std::int64_t id) override;
+  Result<void> mark_console_truncated(std::int64_t id, std::string_view lease) override;
+  Result<std::vector<std::int64_t>>
+  expire_results(std::string_view job, std::int64_t finished_before_ms, int limit) override;
+  Result<std::vector<std::int64_t>> results_to_purge(int limit) override;
+  Result<void> mark_results_purged(std::int64_t id) override;
   Result<RunStatistics>
   run_statistics(const std::vector<std::int64_t>& run_time_bounds_ms,
                  const std::vector<std::int64_t>& queue_wait_bounds_ms) override;

@@ -63,20 +63,6 @@ Result<void> SqlStore::append_console(std::int64_t id, std::string_view lease, s
   });
 }
 
-Result<void> SqlStore::record_result(std::int64_t id, std::string_view lease,
-                                     const ResultInfo& result, std::int64_t now_ms) {
-  return guarded<void>([&] {
-    m_db->transact([&](SqlConnection& sql) {
-      check_lease(sql, id, lease, "");
-      sql.query(
-          "INSERT INTO results (run_id, name, content_type, size, created_at) VALUES ($1, "
-          "$2, $3, $4, $5) ON CONFLICT (run_id, name) DO UPDATE SET content_type = "
-          "excluded.content_type, size = excluded.size",
-          {number(id), result.name, result.content_type, number(result.size), number(now_ms)});
-    });
-  });
-}
-
 Result<void> SqlStore::finish_run(std::int64_t id, std::string_view lease, RunStatus status,
                                   std::optional<std::int64_t> exit_code, std::string_view reason,
                                   bool console_stored, std::int64_t now_ms) {

@@ -202,18 +202,4 @@ Result<std::vector<ConsoleChunk>> SqlStore::read_console(std::int64_t id, std::i
   });
 }
 
-Result<std::vector<ResultInfo>> SqlStore::list_results(std::int64_t id) {
-  return guarded<std::vector<ResultInfo>>([&] {
-    std::vector<ResultInfo> results;
-    m_db->autocommit([&](SqlConnection& sql) {
-      for (const auto& row : sql.query("SELECT name, content_type, size FROM results WHERE "
-                                       "run_id = $1 ORDER BY name",
-                                       {number(id)})) {
-        results.push_back(ResultInfo{row[0].value_or(""), row[1].value_or(""), to_int(row[2])});
-      }
-    });
-    return results;
-  });
-}
-
 } // namespace cicd::store

@@ -24,6 +24,8 @@ std::string_view error_code_name(ErrorCode code) {
     return "unavailable";
   case ErrorCode::bad_gateway:
     return "bad_gateway";
+  case ErrorCode::gone:
+    return "gone";
   case ErrorCode::internal:
     return "internal";
   }

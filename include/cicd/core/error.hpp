@@ -23,6 +23,7 @@ enum class ErrorCode {
   too_large,           // (413)
   unavailable,         // a backing service is down; retrying later may work (503)
   bad_gateway,         // a remote the request depends on (a git server) failed (502)
+  gone,                // existed, deleted for good (results past retention) (410)
   internal,            // a bug or an unexpected failure of a dependency (500)
 };
 

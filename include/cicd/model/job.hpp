@@ -51,6 +51,8 @@ struct JobDefinition {
   // (agent lost, Docker down) is run again up to N times. Off by default: a deployment may
   // not be safe to repeat.
   int retries_on_infrastructure_error = 0;
+  // Days a finished run's console and results are kept, overriding the global setting.
+  std::optional<std::int64_t> result_retention_days;
   bool operator==(const JobDefinition&) const = default;
 
   JobType type() const {

@@ -48,6 +48,10 @@ struct Run {
   // canonical JSON). Both empty for a freestyle job.
   std::string commit_sha;
   std::string config_json;
+  // The console reached the log limit: output past it was not stored.
+  bool console_truncated = false;
+  // The retention sweeper deleted the run's console and results.
+  bool results_expired = false;
   // While queued: 1 for the next run of its resource class to be taken (read on demand).
   std::optional<std::int64_t> queue_position;
 };

@@ -12,6 +12,7 @@
 
 #include "cicd/core/error.hpp"
 #include "cicd/model/run.hpp"
+#include "cicd/results/junit_summary.hpp"
 
 #include <cstdint>
 #include <map>
@@ -78,10 +79,13 @@ struct RunQuery {
   int limit = 50;                        // newest first
 };
 
+using results::JunitSummary;
+
 struct ResultInfo {
   std::string name; // "console", "junit", "services/db.log", …
   std::string content_type;
   std::int64_t size = 0;
+  std::optional<JunitSummary> junit;
 };
 
 // An agent as it registered and last reported.
@@ -196,6 +200,8 @@ public:
                                       std::int64_t byte_offset, std::string_view content) = 0;
   virtual Result<void> record_result(std::int64_t id, std::string_view lease,
                                      const ResultInfo& result, std::int64_t now_ms) = 0;
+  // Records that the console reached the log limit (the run's document says so from now on).
+  virtual Result<void> mark_console_truncated(std::int64_t id, std::string_view lease) = 0;
   // running → status (terminal), with the exit code when there is one and the reason when it
   // errored or was aborted. Deletes the console chunks when `console_stored` (the whole log
   // is then in the result store).
@@ -233,6 +239,16 @@ public:
   // A new queued run repeating `original` (same job, revision, parameters and class), with
   // retry_of set; the caller publishes it.
   virtual Result<model::Run> create_retry(const model::Run& original, std::int64_t now_ms) = 0;
+
+  // --- Retention, in two steps so that a run's results are never half there: first the
+  // results of finished runs of `job` that ended before `finished_before_ms` expire (the run
+  // says resultsExpired and lists none; at most `limit` runs, returned), then the sweeper
+  // deletes their objects and marks them purged. A crash in between leaves them to purge.
+  virtual Result<std::vector<std::int64_t>>
+  expire_results(std::string_view job, std::int64_t finished_before_ms, int limit) = 0;
+  // Runs whose results expired and whose objects are not deleted yet.
+  virtual Result<std::vector<std::int64_t>> results_to_purge(int limit) = 0;
+  virtual Result<void> mark_results_purged(std::int64_t id) = 0;
 
   // The sealed values of the job's secrets, by name.
   virtual Result<std::vector<std::pair<std::string, std::string>>>
