@@ -39,8 +39,9 @@ Result<void> collect_results(docker::Client& docker, const std::string& containe
         return make_error(packaged.error().code,
                           fmt::format("result '{}': {}", name, packaged.error().message));
       }
-      console.note(fmt::format("result '{}': {} is not kept ({})", name, result.path,
-                               packaged.error().message));
+      bool not_a_file = packaged.error().code == ErrorCode::not_found;
+      console.note(fmt::format("result '{}': {} {}{}", name, result.path,
+                               not_a_file ? "" : "could not be read: ", packaged.error().message));
       continue;
     }
     if (packaged->left_out > 0) {

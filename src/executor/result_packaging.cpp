@@ -191,7 +191,7 @@ Result<PackagedResult> package_result(const std::filesystem::path& tar, model::R
   }
   archive_entry* first = nullptr;
   if (archive_read_next_header(reader->get(), &first) != ARCHIVE_OK) {
-    return make_error(ErrorCode::not_found, "Docker returned an empty archive");
+    return make_error(ErrorCode::not_found, "came out of the container as an empty archive");
   }
   bool single_file = archive_entry_filetype(first) == AE_IFREG;
   auto base = tar;
@@ -204,7 +204,7 @@ Result<PackagedResult> package_result(const std::filesystem::path& tar, model::R
   Result<void> written;
   if (type == model::ResultType::file || (type == model::ResultType::junit && single_file)) {
     if (!single_file) {
-      return make_error(ErrorCode::not_found, "the path is not a regular file");
+      return make_error(ErrorCode::not_found, "is not a regular file");
     }
     packaged.file = base;
     packaged.file += type == model::ResultType::junit ? ".xml" : ".file";

@@ -26,6 +26,7 @@ TEST_F(AgentConsoleTest, FollowStreamsOutputWhileTheRunGoesAndEndsWithIt) {
         if (status_at_first_tick.empty() && seen.find("tick-1\n") != std::string::npos) {
           status_at_first_tick = get_run("ticker", id).status;
         }
+        return true;
       },
       60s);
   auto after = get_run("ticker", id);

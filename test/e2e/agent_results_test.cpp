@@ -46,14 +46,17 @@ echo built)",
 
   auto bundle = result("build", id, "bundle");
   EXPECT_EQ(bundle.status, 200);
+  EXPECT_EQ(bundle.header("Content-Type"), "application/gzip");
+  EXPECT_EQ(bundle.header("Content-Disposition"), "attachment; filename=\"bundle.tar.gz\"");
   EXPECT_EQ(static_cast<std::int64_t>(bundle.body.size()), listed["bundle"].size);
-  auto files = read_tar_files(bundle.body);
+  auto files = read_archive_files(bundle.body);
   EXPECT_EQ(files["out/report.txt"], "the report\nline two\n");
   EXPECT_EQ(files["out/sub/nested.txt"], "nested\n");
 
   auto junit = result("build", id, "junit");
   EXPECT_EQ(junit.status, 200);
-  EXPECT_TRUE(holds_text(read_tar_files(junit.body)["reports/unit.xml"], "<testsuite"));
+  EXPECT_EQ(junit.header("Content-Type"), "application/zip");
+  EXPECT_TRUE(holds_text(read_archive_files(junit.body)["reports/unit.xml"], "<testsuite"));
 
   auto output = console("build", id);
   EXPECT_TRUE(holds_text(output, "built\n"));

@@ -309,7 +309,7 @@ TEST_F(DockerClientTest, PutsAnArchiveAndGetsAFileBack) {
         fetched.append(chunk);
         return true;
       }));
-  auto files = test::read_tar_files(fetched);
+  auto files = test::read_archive_files(fetched);
   EXPECT_EQ(files, (std::map<std::string, std::string>{{"hello.txt", "hello from the archive\n"}}));
 
   ASSERT_OK(m_client.start_container(id));
@@ -322,7 +322,7 @@ TEST_F(DockerClientTest, PutsAnArchiveAndGetsAFileBack) {
     fetched.append(chunk);
     return true;
   }));
-  EXPECT_EQ(test::read_tar_files(fetched),
+  EXPECT_EQ(test::read_archive_files(fetched),
             (std::map<std::string, std::string>{{"src/hello.txt", "hello from the archive\n"}}));
 }
 

@@ -178,13 +178,15 @@ std::string make_tar(const std::vector<TarEntry>& entries) {
   return tar;
 }
 
-std::map<std::string, std::string> read_tar_files(std::string_view tar) {
+std::map<std::string, std::string> read_archive_files(std::string_view tar) {
   std::map<std::string, std::string> files;
   std::unique_ptr<struct archive, decltype(&archive_read_free)> reader(archive_read_new(),
                                                                        archive_read_free);
   archive_read_support_format_tar(reader.get());
+  archive_read_support_format_zip(reader.get());
+  archive_read_support_filter_gzip(reader.get());
   if (archive_read_open_memory(reader.get(), tar.data(), tar.size()) != ARCHIVE_OK) {
-    ADD_FAILURE() << "not a tar: " << archive_error_string(reader.get());
+    ADD_FAILURE() << "not an archive: " << archive_error_string(reader.get());
     return files;
   }
   struct archive_entry* entry = nullptr;

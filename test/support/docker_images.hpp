@@ -45,7 +45,8 @@ struct TarEntry {
 // A POSIX (pax restricted) tar of `entries`, in memory, owned by root.
 std::string make_tar(const std::vector<TarEntry>& entries);
 
-// The regular files of a tar: path → content. Records a failure when it is not a tar.
-std::map<std::string, std::string> read_tar_files(std::string_view tar);
+// The regular files of a tar, a gzipped tar or a zip: path → content. Records a failure when
+// it is none of these.
+std::map<std::string, std::string> read_archive_files(std::string_view tar);
 
 } // namespace cicd::test

@@ -86,6 +86,7 @@ CicdStandalone::CicdStandalone(StandaloneOptions options)
   if (options.memory_mib > 0) {
     args.insert(args.end(), {"--memory-mib", std::to_string(options.memory_mib)});
   }
+  args.insert(args.end(), options.extra_args.begin(), options.extra_args.end());
   try {
     m_process = start_serving(std::move(args), log_file, m_port);
   } catch (...) {
@@ -139,7 +140,7 @@ std::string CicdStandalone::log() const {
 }
 
 StreamedResponse stream_get(std::uint16_t port, std::string_view target, const HttpHeaders& headers,
-                            const std::function<void(std::string_view piece)>& on_piece,
+                            const std::function<bool(std::string_view piece)>& on_piece,
                             std::chrono::milliseconds timeout) {
   StreamedResponse response;
   asio::io_context io;
@@ -179,7 +180,9 @@ StreamedResponse stream_get(std::uint16_t port, std::string_view target, const H
     auto got = sizeof piece - parser.get().body().size;
     if (got > 0) {
       response.body.append(piece, got);
-      on_piece(std::string_view(piece, got));
+      if (!on_piece(std::string_view(piece, got))) {
+        break;
+      }
     }
     if (ec) {
       break;

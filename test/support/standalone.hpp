@@ -16,6 +16,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 #include <string_view>
 
 namespace cicd::test {
@@ -30,6 +31,7 @@ struct StandaloneOptions {
   // > 0: the agent's work dir is a tmpfs of this many bytes, mounted before the process starts
   // and unmounted after it stopped, so a test can fill the disk. Needs root.
   std::uint64_t work_dir_tmpfs_bytes = 0;
+  std::vector<std::string> extra_args; // more options, like {"--retention-period", "0.5"}
 };
 
 // Thread safety: none; one per test.
@@ -80,10 +82,11 @@ struct StreamedResponse {
 };
 
 // GET `target` on 127.0.0.1:`port` and read the body as it arrives, passing each piece to
-// `on_piece` (on this thread) as soon as it is read. Ends when the body ends or after
-// `timeout` in all; never throws for a cut or timed-out body (`complete` says which).
+// `on_piece` (on this thread) as soon as it is read. Ends when the body ends, when on_piece
+// returns false (the connection is dropped, as a client that went away) or after `timeout`
+// in all; never throws for a cut or timed-out body (`complete` says which).
 StreamedResponse stream_get(std::uint16_t port, std::string_view target, const HttpHeaders& headers,
-                            const std::function<void(std::string_view piece)>& on_piece,
+                            const std::function<bool(std::string_view piece)>& on_piece,
                             std::chrono::milliseconds timeout);
 
 // A line of /proc/<pid>/status in bytes, like "VmHWM" (peak resident set) or "VmRSS"; 0 when
