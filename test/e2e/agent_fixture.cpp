@@ -307,6 +307,20 @@ std::vector<ResultView> AgentTest::results(std::string_view job, std::int64_t id
     if (item.IsObject() && item.HasMember("size") && item["size"].IsInt64()) {
       view.size = item["size"].GetInt64();
     }
+    if (item.IsObject() && item.HasMember("summary") && item["summary"].IsObject()) {
+      const auto& summary = item["summary"];
+      auto count = [&](const char* key) {
+        return summary.HasMember(key) && summary[key].IsInt64() ? summary[key].GetInt64() : -1;
+      };
+      view.summary = JunitView{count("tests"),
+                               count("passed"),
+                               count("failures"),
+                               count("errors"),
+                               count("skipped"),
+                               summary.HasMember("time") && summary["time"].IsNumber()
+                                   ? summary["time"].GetDouble()
+                                   : -1};
+    }
     listed.push_back(std::move(view));
   }
   return listed;

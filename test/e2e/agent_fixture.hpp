@@ -39,10 +39,17 @@ struct RunView {
 };
 
 // A result as GET …/results lists it.
+// A JUnit result's "summary" member.
+struct JunitView {
+  std::int64_t tests = 0, passed = 0, failures = 0, errors = 0, skipped = 0;
+  double time = 0;
+};
+
 struct ResultView {
   std::string name;
   std::string content_type;
   std::int64_t size = 0;
+  std::optional<JunitView> summary;
 };
 
 // `text` as a JSON string literal, quotes included.

@@ -16,8 +16,8 @@
 #include <map>
 #include <memory>
 #include <string>
-#include <vector>
 #include <string_view>
+#include <vector>
 
 namespace cicd::test {
 
