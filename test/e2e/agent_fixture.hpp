@@ -38,13 +38,13 @@ struct RunView {
   std::string body;        // the document as sent
 };
 
-// A result as GET …/results lists it.
 // A JUnit result's "summary" member.
 struct JunitView {
   std::int64_t tests = 0, passed = 0, failures = 0, errors = 0, skipped = 0;
   double time = 0;
 };
 
+// A result as GET …/results lists it.
 struct ResultView {
   std::string name;
   std::string content_type;
