@@ -3,6 +3,8 @@
 
 #include "sql_helpers.hpp"
 
+#include <algorithm>
+
 namespace cicd::store {
 
 using namespace sql;
@@ -84,6 +86,7 @@ SqlStore::expire_results(std::string_view job, std::int64_t finished_before_ms, 
         sql.query("DELETE FROM console_chunks WHERE run_id = $1", {row[0]});
       }
     });
+    std::sort(ids.begin(), ids.end()); // RETURNING has no order
     return ids;
   });
 }
