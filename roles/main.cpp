@@ -1,5 +1,6 @@
 // `cicd <role> …`: maps the role to its entry function and holds the only top-level catch.
 #include "agent/agent.hpp"
+#include "ctl/ctl.hpp"
 #include "master/master.hpp"
 #include "standalone/standalone.hpp"
 #include "unbuilt/unbuilt.hpp"
@@ -42,7 +43,10 @@ int main(int argc, char** argv) {
     if (role == "agent") {
       return cicd::agent::run_agent(role_argc, role_argv);
     }
-    if (role == "ui" || role == "ctl") {
+    if (role == "ctl") {
+      return cicd::ctl::run_ctl(role_argc, role_argv);
+    }
+    if (role == "ui") {
       return cicd::unbuilt::run_unbuilt_role(role, role_argc, role_argv);
     }
     std::fputs(k_usage, role.empty() || role == "--help" || role == "-h" ? stdout : stderr);

@@ -47,6 +47,7 @@ Api::Api(ApiDependencies deps) : m_deps(deps) {
   add_ssh_key_routes(m_router, m_deps);
   add_result_routes(m_router, m_deps);
   add_settings_routes(m_router, m_deps);
+  add_token_routes(m_router, m_deps);
   add_resource_class_routes(m_router, m_deps);
   add_agent_routes(m_router, m_deps);
   add_metrics_routes(m_router, m_deps, m_request_counts);

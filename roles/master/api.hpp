@@ -43,6 +43,7 @@ void add_console_routes(http::Router& router, const ApiDependencies& deps);
 void add_settings_routes(http::Router& router, const ApiDependencies& deps);
 void add_resource_class_routes(http::Router& router, const ApiDependencies& deps);
 void add_agent_routes(http::Router& router, const ApiDependencies& deps);
+void add_token_routes(http::Router& router, const ApiDependencies& deps);
 void add_metrics_routes(http::Router& router, const ApiDependencies& deps,
                         const RequestCounts& request_counts);
 

@@ -1,0 +1,49 @@
+#pragma once
+// Where `cicd ctl` connects and as whom: --server/--token, else CICD_SERVER/CICD_TOKEN, else
+// the config file's context (--context NAME, else its current-context). The file is
+// ~/.config/cicd/config (or $XDG_CONFIG_HOME/cicd/config, or --config FILE), YAML:
+//
+//   current-context: prod
+//   contexts:
+//     prod: {server: https://ci.example.org, token: eyJ…}
+//
+// It holds tokens, so it is written mode 0600 (and its folder 0700) and a token never comes
+// from argv unless --token is given explicitly.
+
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+
+namespace cicd::ctl {
+
+struct ContextEntry {
+  std::string server;
+  std::string token;
+};
+
+struct ConfigFile {
+  std::string current_context;
+  std::map<std::string, ContextEntry> contexts;
+};
+
+std::filesystem::path default_config_path();
+// An absent file is an empty config; a malformed one is a usage error naming the file.
+ConfigFile read_config(const std::filesystem::path& path);
+// Writes the whole file atomically, mode 0600.
+void write_config(const std::filesystem::path& path, const ConfigFile& config);
+
+struct Connection {
+  std::string server; // without a trailing '/'
+  std::string token;  // may be empty: the server then answers 401
+};
+
+struct ConnectionFlags {
+  std::optional<std::string> server, token, context;
+  std::filesystem::path config;
+};
+
+// Resolves the connection; a usage error when no server is known at all.
+Connection resolve_connection(const ConnectionFlags& flags);
+
+} // namespace cicd::ctl
