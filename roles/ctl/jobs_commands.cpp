@@ -104,6 +104,7 @@ int login(Session& session, CommandLine& args) {
   }
   ConnectionFlags checked = flags;
   checked.token = token;
+  checked.context.reset(); // the context is being made
   ApiClient api(resolve_connection(checked));
   api.call("GET", "/settings"); // any read: a 401 says the token is no good here
   auto config = read_config(flags.config);

@@ -22,7 +22,7 @@ TEST(Cli, VersionPrintsTheVersion) {
 }
 
 TEST(Cli, RolesNotBuiltYetSaySoAndExit2) {
-  for (const auto* role : {"ui", "ctl"}) {
+  for (const auto* role : {"ui"}) {
     auto result = run_cicd({role});
     EXPECT_EQ(result.exit_code, 2) << role;
     EXPECT_NE(result.err.find("not built"), std::string::npos) << role << ": " << result.err;

@@ -63,8 +63,8 @@ pid_t spawn_cicd(const std::vector<std::string>& args, const fs::path& out, cons
 
 } // namespace
 
-pid_t spawn_process(const std::vector<std::string>& argv, const fs::path& out,
-                    const fs::path& err) {
+pid_t spawn_process(const std::vector<std::string>& argv, const fs::path& out, const fs::path& err,
+                    const SpawnInput& input) {
   std::vector<std::string> arguments = argv;
   std::vector<char*> pointers;
   for (auto& argument : arguments) {
@@ -73,7 +73,7 @@ pid_t spawn_process(const std::vector<std::string>& argv, const fs::path& out,
   pointers.push_back(nullptr);
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
+  posix_spawn_file_actions_addopen(&actions, STDIN_FILENO, input.stdin_file.c_str(), O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&actions, STDOUT_FILENO, out.c_str(),
                                    O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_addopen(&actions, STDERR_FILENO, err.c_str(),
@@ -92,8 +92,15 @@ pid_t spawn_process(const std::vector<std::string>& argv, const fs::path& out,
   posix_spawnattr_setsigmask(&attributes, &none);
   posix_spawnattr_setflags(&attributes,
                            POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK);
+  std::vector<std::string> variables = input.environment.value_or(std::vector<std::string>());
+  std::vector<char*> environment;
+  for (auto& variable : variables) {
+    environment.push_back(variable.data());
+  }
+  environment.push_back(nullptr);
   pid_t pid = -1;
-  int error = posix_spawnp(&pid, pointers[0], &actions, &attributes, pointers.data(), environ);
+  int error = posix_spawnp(&pid, pointers[0], &actions, &attributes, pointers.data(),
+                           input.environment ? environment.data() : environ);
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attributes);
   if (error != 0) {

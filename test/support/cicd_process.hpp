@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -30,12 +31,19 @@ private:
 // A TCP port on 127.0.0.1 that was free a moment ago: the kernel's choice for port 0.
 std::uint16_t free_port();
 
-// Starts `argv` (argv[0] found on PATH unless it has a '/') with stdin from /dev/null, stdout
-// and stderr appended to the given files (they may be the same), in a process group of its own
-// (stopping the group reaches what it forks, and a signal to the test's group does not reach
-// it), with SIGTERM, SIGINT and SIGPIPE at their defaults. Returns -1 with errno set on failure.
+// What a spawned process gets besides its arguments.
+struct SpawnInput {
+  std::filesystem::path stdin_file = "/dev/null";
+  std::optional<std::vector<std::string>> environment; // "NAME=value"; unset: the test's own
+};
+
+// Starts `argv` (argv[0] found on PATH unless it has a '/') with stdin from `input`'s file,
+// stdout and stderr appended to the given files (they may be the same), in a process group of
+// its own (stopping the group reaches what it forks, and a signal to the test's group does not
+// reach it), with SIGTERM, SIGINT and SIGPIPE at their defaults. Returns -1 with errno set on
+// failure.
 pid_t spawn_process(const std::vector<std::string>& argv, const std::filesystem::path& out,
-                    const std::filesystem::path& err);
+                    const std::filesystem::path& err, const SpawnInput& input = {});
 
 struct CommandResult {
   int exit_code = -1; // the exit status, or 128 + signal when killed
