@@ -64,6 +64,54 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   return bytes.size();
 }
 
+// One request; the body goes to transfer.on_bytes when set, else is kept in the response.
+CURLcode perform(CURL* curl, const Connection& connection, const std::string& method,
+                 const std::string& path, const std::string& body,
+                 const std::vector<std::string>& headers, Transfer& transfer) {
+  curl_easy_reset(curl);
+  auto url = connection.server + path;
+  curl_slist* list = nullptr;
+  if (!connection.token.empty()) {
+    list = curl_slist_append(list, ("Authorization: Bearer " + connection.token).c_str());
+  }
+  if (!body.empty()) {
+    list = curl_slist_append(list, "Content-Type: application/json");
+  }
+  list = curl_slist_append(list, "Expect:"); // no 100-continue round trip
+  for (const auto& header : headers) {
+    list = curl_slist_append(list, header.c_str());
+  }
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  if (!body.empty() || method == "POST" || method == "PUT") {
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
+    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
+  }
+  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "cicd-ctl/" CICD_VERSION);
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
+  if (transfer.on_bytes == nullptr) {
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
+  } else {
+    curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L); // a quiet run sends nothing for a while
+  }
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
+  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
+  auto code = curl_easy_perform(curl);
+  curl_slist_free_all(list);
+  return code;
+}
+
+CtlError unreachable(const Connection& connection, CURLcode code) {
+  return CtlError(k_exit_server,
+                  fmt::format("cannot reach {}: {}", connection.server, curl_easy_strerror(code)),
+                  "is the server running at that address? (--server, CICD_SERVER or the "
+                  "context's server)");
+}
+
 } // namespace
 
 std::string ApiResponse::header(const std::string& lower_name) const {
@@ -88,46 +136,9 @@ ApiResponse ApiClient::send(const std::string& method, const std::string& path,
                             const std::string& body, const std::vector<std::string>& headers) {
   ApiResponse response;
   Transfer transfer{&response, nullptr, false, false};
-  auto* curl = handle(m_curl);
-  curl_easy_reset(curl);
-  auto url = m_connection.server + path;
-  curl_slist* list = nullptr;
-  if (!m_connection.token.empty()) {
-    list = curl_slist_append(list, ("Authorization: Bearer " + m_connection.token).c_str());
-  }
-  if (!body.empty()) {
-    list = curl_slist_append(list, "Content-Type: application/json");
-  }
-  list = curl_slist_append(list, "Expect:"); // no 100-continue round trip
-  for (const auto& header : headers) {
-    list = curl_slist_append(list, header.c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
-  if (method == "HEAD") {
-    curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
-  }
-  if (!body.empty() || method == "POST" || method == "PUT") {
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body.c_str());
-    curl_easy_setopt(curl, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body.size()));
-  }
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "cicd-ctl/" CICD_VERSION);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  auto code = curl_easy_perform(curl);
-  curl_slist_free_all(list);
-  if (code != CURLE_OK) {
-    throw CtlError(
-        k_exit_server,
-        fmt::format("cannot reach {}: {}", m_connection.server, curl_easy_strerror(code)),
-        "is the server running at that address? (--server, CICD_SERVER or the "
-        "context's server)");
+  if (auto code = perform(handle(m_curl), m_connection, method, path, body, headers, transfer);
+      code != CURLE_OK) {
+    throw unreachable(m_connection, code);
   }
   return response;
 }
@@ -150,31 +161,13 @@ rapidjson::Document ApiClient::get_json(const std::string& path) {
 
 ApiClient::StreamEnd ApiClient::stream(const std::string& path,
                                        const std::function<bool(std::string_view)>& on_bytes,
-                                       const std::vector<std::string>& headers) {
+                                       ApiResponse* head) {
   ApiResponse response;
   Transfer transfer{&response, &on_bytes, false, false};
-  auto* curl = handle(m_curl);
-  curl_easy_reset(curl);
-  auto url = m_connection.server + path;
-  curl_slist* list = nullptr;
-  if (!m_connection.token.empty()) {
-    list = curl_slist_append(list, ("Authorization: Bearer " + m_connection.token).c_str());
+  auto code = perform(handle(m_curl), m_connection, "GET", path, {}, {}, transfer);
+  if (head != nullptr) {
+    *head = response;
   }
-  for (const auto& header : headers) {
-    list = curl_slist_append(list, header.c_str());
-  }
-  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-  curl_easy_setopt(curl, CURLOPT_HTTPHEADER, list);
-  curl_easy_setopt(curl, CURLOPT_USERAGENT, "cicd-ctl/" CICD_VERSION);
-  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, 10L);
-  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(curl, CURLOPT_TCP_KEEPALIVE, 1L); // a quiet run sends nothing for a while
-  curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
-  curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
-  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
-  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &transfer);
-  auto code = curl_easy_perform(curl);
-  curl_slist_free_all(list);
   if (transfer.stopped) {
     return StreamEnd::stopped;
   }
@@ -185,11 +178,7 @@ ApiClient::StreamEnd ApiClient::stream(const std::string& path,
     return StreamEnd::complete;
   }
   if (response.status == 0) { // nothing came back: not reachable
-    throw CtlError(
-        k_exit_server,
-        fmt::format("cannot reach {}: {}", m_connection.server, curl_easy_strerror(code)),
-        "is the server running at that address? (--server, CICD_SERVER or the "
-        "context's server)");
+    throw unreachable(m_connection, code);
   }
   return StreamEnd::cut;
 }

@@ -44,8 +44,9 @@ public:
   // GET `path`, passing the body to `on_bytes` as it arrives until it ends (complete), the
   // callback returns false (stopped) or the connection fails part-way (cut). A refusal before
   // the body (4xx/5xx) throws its CtlError; so does a server that cannot be reached at all.
+  // `head`, when given, receives the status and headers.
   StreamEnd stream(const std::string& path, const std::function<bool(std::string_view)>& on_bytes,
-                   const std::vector<std::string>& headers = {});
+                   ApiResponse* head = nullptr);
 
   const Connection& connection() const { return m_connection; }
 

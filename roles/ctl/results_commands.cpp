@@ -37,23 +37,27 @@ std::vector<ResultEntry> list_of(Session& session, const RunRef& run) {
   return entries;
 }
 
-// The file name a result is saved under, with the extension its type implies.
-std::string file_name(const ResultEntry& result) {
-  auto name = result.name == "console" ? std::string("console.log") : result.name;
-  if (result.content_type == "application/zip" && !name.ends_with(".zip")) {
-    name += ".zip";
-  } else if (result.content_type == "application/gzip" && !name.ends_with(".tar.gz")) {
-    name += ".tar.gz";
-  } else if (result.content_type == "application/xml" && !name.ends_with(".xml")) {
-    name += ".xml";
+// The file name the server gives the result (Content-Disposition: attachment;
+// filename="junit.zip"), kept only when it is a plain name.
+std::string attachment_name(const ApiResponse& head, const std::string& fallback) {
+  auto header = head.header("content-disposition");
+  auto start = header.find("filename=\"");
+  if (start == std::string::npos) {
+    return fallback;
   }
-  return name;
+  start += 10;
+  auto name = header.substr(start, header.find('"', start) - start);
+  bool plain = !name.empty() && name != "." && name != ".." &&
+               name.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                      "0123456789._-") == std::string::npos;
+  return plain ? name : fallback;
 }
 
-// Streams the result into `target` ("-": stdout) through a .part file renamed at the end, so
-// that a cut download never leaves a file that looks complete.
-void download(Session& session, const RunRef& run, const ResultEntry& result,
-              const fs::path& target) {
+// Streams the result to stdout (`target` "-"), to the file `target`, or into the folder
+// `target` under the server's file name for it. Written to a .part file renamed at the end, so
+// that a cut download never leaves a file that looks complete. Returns where it went.
+fs::path download(Session& session, const RunRef& run, const ResultEntry& result,
+                  const fs::path& target, bool into_folder) {
   auto path = run.path() + "/results/" + result.name;
   if (target == "-") {
     auto end = session.api().stream(path, [](std::string_view bytes) {
@@ -63,22 +67,27 @@ void download(Session& session, const RunRef& run, const ResultEntry& result,
     if (end != ApiClient::StreamEnd::complete) {
       throw CtlError(k_exit_server, "the download of " + result.name + " was cut off");
     }
-    return;
+    return target;
   }
+  // A sidecar's log ("services/db.log") keeps its folder inside the target folder.
+  auto folder = into_folder ? target / fs::path(result.name).parent_path() : target.parent_path();
   std::error_code ec;
-  if (target.has_parent_path()) {
-    fs::create_directories(target.parent_path(), ec);
+  if (!folder.empty()) {
+    fs::create_directories(folder, ec);
   }
-  auto part = target;
-  part += ".part";
+  auto part = folder / ("." + fs::path(result.name).filename().string() + ".part");
   std::ofstream out(part, std::ios::binary | std::ios::trunc);
   if (!out) {
     throw CtlError(k_exit_usage, "cannot write " + part.string());
   }
-  auto end = session.api().stream(path, [&](std::string_view bytes) {
-    out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-    return static_cast<bool>(out);
-  });
+  ApiResponse head;
+  auto end = session.api().stream(
+      path,
+      [&](std::string_view bytes) {
+        out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+        return static_cast<bool>(out);
+      },
+      &head);
   out.close();
   if (end != ApiClient::StreamEnd::complete || !out) {
     fs::remove(part, ec);
@@ -87,10 +96,14 @@ void download(Session& session, const RunRef& run, const ResultEntry& result,
                        ? "cannot write " + part.string() + " (disk full?)"
                        : "the download of " + result.name + " was cut off: nothing was kept");
   }
-  fs::rename(part, target, ec);
+  auto final_path =
+      into_folder ? folder / attachment_name(head, fs::path(result.name).filename()) : target;
+  fs::rename(part, final_path, ec);
   if (ec) {
-    throw CtlError(k_exit_usage, "cannot write " + target.string() + ": " + ec.message());
+    fs::remove(part, ec);
+    throw CtlError(k_exit_usage, "cannot write " + final_path.string() + ": " + ec.message());
   }
+  return final_path;
 }
 
 } // namespace
@@ -132,13 +145,11 @@ int results_download(Session& session, CommandLine& args) {
   if (name) {
     for (const auto& result : results) {
       if (result.name == *name) {
-        fs::path target = output ? fs::path(*output) : fs::path(file_name(result));
-        if (output && fs::is_directory(target)) {
-          target /= file_name(result);
-        }
-        download(session, run, result, target);
-        if (target != "-") {
-          std::cerr << "saved " << result.name << " as " << target.string() << "\n";
+        fs::path target = output ? fs::path(*output) : fs::path(".");
+        bool into_folder = !output || fs::is_directory(target);
+        auto saved = download(session, run, result, target, into_folder);
+        if (saved != "-") {
+          std::cerr << "saved " << result.name << " as " << saved.string() << "\n";
         }
         return k_exit_ok;
       }
@@ -152,7 +163,7 @@ int results_download(Session& session, CommandLine& args) {
     throw usage_error("-o - takes one result: name it");
   }
   for (const auto& result : results) {
-    download(session, run, result, folder / file_name(result));
+    download(session, run, result, folder, true);
   }
   std::cerr << "saved " << results.size() << " results in " << folder.string() << "/\n";
   return k_exit_ok;

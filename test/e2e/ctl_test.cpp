@@ -320,7 +320,7 @@ TEST_F(CtlTest, ResultsListAndDownload) {
   EXPECT_EQ(file_text(dir.path() / "all" / "report"), "hello\n");
   EXPECT_TRUE(holds_text(
       read_archive_files(file_text(dir.path() / "all" / "junit.zip"))["out/t.xml"], "<testsuite>"));
-  EXPECT_TRUE(holds_text(file_text(dir.path() / "all" / "console.log"), "stored result"));
+  EXPECT_TRUE(holds_text(file_text(dir.path() / "all" / "console"), "stored result"));
   auto missing = user.run({"results", "download", run, "nope"});
   EXPECT_EQ(missing.exit_code, 4);
   EXPECT_TRUE(holds_text(missing.err, "has no result named 'nope'"));
