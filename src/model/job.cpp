@@ -102,6 +102,61 @@ ParameterDef read_parameter_def(const std::string& name, const rapidjson::Value&
   return def;
 }
 
+bool is_alnum(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+}
+
+// 1 to `max` of A-Z, a-z, 0-9, '.', '_' and '-', beginning and ending with a letter or digit.
+bool is_label_word(std::string_view text, std::size_t max) {
+  return !text.empty() && text.size() <= max && is_alnum(text.front()) && is_alnum(text.back()) &&
+         std::all_of(text.begin(), text.end(),
+                     [](char c) { return is_alnum(c) || c == '.' || c == '_' || c == '-'; });
+}
+
+// A lower-case DNS subdomain: labels of a-z, 0-9 and '-' (not at either end) joined by '.'.
+bool is_dns_subdomain(std::string_view text) {
+  if (text.empty() || text.size() > k_max_label_prefix) {
+    return false;
+  }
+  std::size_t start = 0;
+  for (;;) {
+    auto dot = text.find('.', start);
+    auto part = text.substr(start, dot == std::string_view::npos ? dot : dot - start);
+    bool ok = !part.empty() && part.size() <= 63 && part.front() != '-' && part.back() != '-' &&
+              std::all_of(part.begin(), part.end(), [](char c) {
+                return (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-';
+              });
+    if (!ok) {
+      return false;
+    }
+    if (dot == std::string_view::npos) {
+      return true;
+    }
+    start = dot + 1;
+  }
+}
+
+std::map<std::string, std::string> read_labels(const rapidjson::Value& value) {
+  const auto& object = read_object(value, "labels");
+  if (object.MemberCount() > k_max_labels) {
+    throw_field_error("labels", fmt::format("has more than {} labels", k_max_labels));
+  }
+  std::map<std::string, std::string> labels;
+  for (const auto& member : object.GetObject()) {
+    std::string key(member.name.GetString(), member.name.GetStringLength());
+    auto field = field_path("labels", key);
+    if (auto checked = check_label_key(key, field); !checked) {
+      throw ErrorException(checked.error());
+    }
+    auto text = read_string(member.value, field);
+    if (auto checked = check_label_value(text, field); !checked) {
+      throw ErrorException(checked.error());
+    }
+    labels.emplace(std::move(key), std::move(text));
+  }
+  return labels;
+}
+
 std::string read_repo_url(const rapidjson::Value& value, const std::string& field) {
   auto url = read_string(value, field);
   bool has_space = std::any_of(url.begin(), url.end(),
@@ -136,7 +191,8 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     reject_isolation_escapes(object, "");
     std::initializer_list<std::string_view> known = {
         "name",       "type",  "description",         "parameters", "repoUrl",
-        "configPath", "entry", "gitCredentialSecret", "retry",      "resultRetentionDays"};
+        "configPath", "entry", "gitCredentialSecret", "retry",      "resultRetentionDays",
+        "labels"};
     reject_unknown_members(object, known, "");
     GitSource git;
     auto* url = find_member(object, "repoUrl");
@@ -172,7 +228,7 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     reject_unknown_members(object,
                            {"name", "type", "description", "parameters", "image", "script",
                             "workdir", "user", "env", "services", "secrets", "timeout",
-                            "resourceClass", "results", "retry", "resultRetentionDays"},
+                            "resourceClass", "results", "retry", "resultRetentionDays", "labels"},
                            "");
     job.source = read_run_spec(object, "");
   } else {
@@ -183,6 +239,9 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     if (job.description.size() > 4096) {
       throw_field_error("description", "is longer than 4096 bytes");
     }
+  }
+  if (auto* v = find_member(object, "labels")) {
+    job.labels = read_labels(*v);
   }
   if (auto* v = find_member(object, "retry")) {
     const auto& retry = read_object(*v, "retry");
@@ -225,6 +284,31 @@ std::string_view to_string(JobType type) {
   return type == JobType::git ? "git" : "freestyle";
 }
 
+Result<void> check_label_key(std::string_view key, std::string_view field) {
+  auto slash = key.find('/');
+  auto name = slash == std::string_view::npos ? key : key.substr(slash + 1);
+  bool ok = is_label_word(name, k_max_label_name) &&
+            (slash == std::string_view::npos || is_dns_subdomain(key.substr(0, slash)));
+  if (!ok) {
+    return make_error(ErrorCode::invalid_input,
+                      "label keys are [PREFIX/]NAME: NAME 1 to 63 characters of A-Z, a-z, 0-9, "
+                      "'.', '_' and '-' beginning and ending with a letter or digit; PREFIX a "
+                      "lower-case DNS name like cicd.io",
+                      std::string(field));
+  }
+  return {};
+}
+
+Result<void> check_label_value(std::string_view value, std::string_view field) {
+  if (!value.empty() && !is_label_word(value, k_max_label_value)) {
+    return make_error(ErrorCode::invalid_input,
+                      "label values are empty or 1 to 63 characters of A-Z, a-z, 0-9, '.', '_' "
+                      "and '-' beginning and ending with a letter or digit",
+                      std::string(field));
+  }
+  return {};
+}
+
 Result<JobDefinition> parse_job_definition(std::string_view json) {
   auto document = parse_json_object(json);
   if (!document) {
@@ -245,6 +329,15 @@ std::string to_canonical_json(const JobDefinition& job) {
   write_string(writer, to_string(job.type()));
   writer.Key("description");
   write_string(writer, job.description);
+  if (!job.labels.empty()) { // absent when there are none, as before labels existed
+    writer.Key("labels");
+    writer.StartObject();
+    for (const auto& [key, value] : job.labels) {
+      write_key(writer, key);
+      write_string(writer, value);
+    }
+    writer.EndObject();
+  }
   if (const auto* git = std::get_if<GitSource>(&job.source)) {
     writer.Key("repoUrl");
     write_string(writer, git->repo_url);

@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -220,6 +221,87 @@ TEST(ParseJobDefinition, RefusesABadRetry) {
       {freestyle_with(R"("retry":{"onInfrastructureError":"2"})"), "retry.onInfrastructureError"},
       {freestyle_with(R"("retry":{"onFailure":1})"), "retry.onFailure"},
       {freestyle_with(R"("retry":3)"), "retry"},
+  });
+}
+
+TEST(ParseJobDefinition, LabelsAreKeptOnBothTypesAndOnlyWhenThereAreSome) {
+  auto plain = parse_job_definition(k_minimal_freestyle).value();
+  EXPECT_TRUE(plain.labels.empty());
+  EXPECT_EQ(to_canonical_json(plain).find("labels"), std::string::npos)
+      << "a job without labels keeps the ETag it had before labels existed";
+  EXPECT_TRUE(parse_job_definition(freestyle_with(R"("labels":{})")).value().labels.empty());
+  EXPECT_EQ(to_canonical_json(parse_job_definition(freestyle_with(R"("labels":{})")).value()),
+            to_canonical_json(plain));
+
+  const std::string labels =
+      R"("labels":{"cicd.io/apply-set":"jobs","cicd.io/managed-by":"cicd-ctl-apply",)"
+      R"("team":"Web_2.0","empty":""})";
+  for (const auto& body : {freestyle_with(labels), git_with(labels)}) {
+    auto job = parse_job_definition(body).value();
+    std::map<std::string, std::string> expected = {{"cicd.io/apply-set", "jobs"},
+                                                   {"cicd.io/managed-by", "cicd-ctl-apply"},
+                                                   {"empty", ""},
+                                                   {"team", "Web_2.0"}};
+    EXPECT_EQ(job.labels, expected) << body;
+    auto canonical = to_canonical_json(job);
+    EXPECT_NE(canonical.find(R"("description":"","labels":{"cicd.io/apply-set":"jobs",)"
+                             R"("cicd.io/managed-by":"cicd-ctl-apply","empty":"",)"
+                             R"("team":"Web_2.0"},)"),
+              std::string::npos)
+        << "sorted by key, right after the description: " << canonical;
+    EXPECT_EQ(parse_job_definition(canonical).value(), job) << canonical;
+  }
+}
+
+TEST(ParseJobDefinition, AcceptsLabelsAtTheirLimits) {
+  std::string name(k_max_label_name, 'a');
+  std::string prefix = std::string(63, 'p') + "." + std::string(63, 'q') + "." +
+                       std::string(63, 'r') + "." + std::string(61, 's'); // 253 bytes
+  ASSERT_EQ(prefix.size(), k_max_label_prefix);
+  std::string value(k_max_label_value, 'v');
+  auto job = parse_job_definition(
+      freestyle_with(R"("labels":{")" + prefix + "/" + name + R"(":")" + value + R"("})"));
+  ASSERT_OK(job);
+  EXPECT_EQ(job->labels.at(prefix + "/" + name), value);
+
+  std::string many = R"("labels":{)";
+  for (std::size_t i = 0; i < k_max_labels; ++i) {
+    many += (i == 0 ? "" : ",") + ("\"k" + std::to_string(i) + "\":\"v\"");
+  }
+  EXPECT_EQ(parse_job_definition(freestyle_with(many + "}")).value().labels.size(), k_max_labels);
+  EXPECT_ERROR_FIELD(parse_job_definition(freestyle_with(many + R"(,"one-more":"v"})")),
+                     ErrorCode::invalid_input, "labels");
+}
+
+TEST(ParseJobDefinition, RefusesBadLabels) {
+  std::string long_name(k_max_label_name + 1, 'a');
+  std::string long_prefix = std::string(63, 'p') + "." + std::string(63, 'q') + "." +
+                            std::string(63, 'r') + "." + std::string(62, 's'); // 254 bytes
+  expect_refusals({
+      {freestyle_with(R"("labels":["a"])"), "labels"},
+      {freestyle_with(R"("labels":"a=b")"), "labels"},
+      {freestyle_with(R"("labels":{"team":1})"), "labels.team"},
+      {freestyle_with(R"("labels":{"team":null})"), "labels.team"},
+      {freestyle_with(R"("labels":{"":"x"})"), "labels."},
+      {freestyle_with(R"("labels":{"-team":"x"})"), "labels.-team"},
+      {freestyle_with(R"("labels":{"team.":"x"})"), "labels.team."},
+      {freestyle_with(R"("labels":{"te am":"x"})"), "labels.te am"},
+      {freestyle_with(R"("labels":{"cicd.io/":"x"})"), "labels.cicd.io/"},
+      {freestyle_with(R"("labels":{"/team":"x"})"), "labels./team"},
+      {freestyle_with(R"("labels":{"CICD.io/team":"x"})"), "labels.CICD.io/team"},
+      {freestyle_with(R"("labels":{"cicd..io/team":"x"})"), "labels.cicd..io/team"},
+      {freestyle_with(R"("labels":{"-cicd.io/team":"x"})"), "labels.-cicd.io/team"},
+      {freestyle_with(R"("labels":{"a/b/c":"x"})"), "labels.a/b/c"},
+      {freestyle_with(R"("labels":{")" + long_name + R"(":"x"})"), "labels." + long_name},
+      {freestyle_with(R"("labels":{")" + long_prefix + R"(/a":"x"})"),
+       "labels." + long_prefix + "/a"},
+      {freestyle_with(R"("labels":{"team":"-web"})"), "labels.team"},
+      {freestyle_with(R"("labels":{"team":"web team"})"), "labels.team"},
+      {freestyle_with(R"("labels":{"team":"web/x"})"), "labels.team"},
+      {freestyle_with(R"("labels":{"team":"é"})"), "labels.team"},
+      {freestyle_with(R"("labels":{"team":")" + long_name + R"("})"), "labels.team"},
+      {git_with(R"("labels":{"team":"web."})"), "labels.team"},
+      {freestyle_with(R"("labels":{"a":"x","a":"y"})"), "labels.a"},
   });
 }
 

@@ -6,7 +6,9 @@
 #include "cicd/core/error.hpp"
 #include "cicd/model/run_spec.hpp"
 
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -43,6 +45,16 @@ struct GitSource {
 
 inline constexpr int k_max_infrastructure_retries = 5;
 
+// Labels: string pairs that tools managing jobs read back (`cicd ctl apply` marks its jobs with
+// cicd.io/managed-by and cicd.io/apply-set). The rules are Kubernetes': a key is
+// [PREFIX/]NAME, PREFIX a lower-case DNS subdomain of at most 253 bytes, NAME 1 to 63 of
+// A-Z, a-z, 0-9, '.', '_' and '-' beginning and ending with a letter or digit; a value is
+// empty or follows the NAME rule. At most k_max_labels per job.
+inline constexpr std::size_t k_max_labels = 64;
+inline constexpr std::size_t k_max_label_name = 63;
+inline constexpr std::size_t k_max_label_prefix = 253;
+inline constexpr std::size_t k_max_label_value = 63;
+
 struct JobDefinition {
   std::string description;
   std::variant<GitSource, RunSpec> source; // GitSource ⇔ JobType::git
@@ -53,6 +65,7 @@ struct JobDefinition {
   int retries_on_infrastructure_error = 0;
   // Days a finished run's console and results are kept, overriding the global setting.
   std::optional<std::int64_t> result_retention_days;
+  std::map<std::string, std::string> labels;
   bool operator==(const JobDefinition&) const = default;
 
   JobType type() const {
@@ -62,10 +75,16 @@ struct JobDefinition {
 
 std::string_view to_string(JobType type);
 
+// The label rules above; errors are ErrorCode::invalid_input naming `field`.
+Result<void> check_label_key(std::string_view key, std::string_view field);
+Result<void> check_label_value(std::string_view value, std::string_view field);
+
 // Parses a PUT /jobs/{name} body. Errors are ErrorCode::invalid_input naming the field.
 Result<JobDefinition> parse_job_definition(std::string_view json);
 
-// The canonical JSON of a definition (stable member order), as stored and as served.
+// The canonical JSON of a definition (stable member order), as stored and as served. "labels"
+// is there only when there are some, so a job without labels keeps the ETag it had before
+// labels existed.
 std::string to_canonical_json(const JobDefinition& definition);
 
 // Checks trigger parameters (a JSON object, or null for none) against the definitions and
