@@ -1,4 +1,5 @@
-// PUT/GET/DELETE /jobs/{job} and GET /jobs.
+// PUT/GET/DELETE /jobs/{job} and GET /jobs; PUT /jobs/{job}?dryRun=true checks and normalises
+// a definition without storing it.
 #include "api.hpp"
 #include "request_helpers.hpp"
 
@@ -48,9 +49,39 @@ http::Response job_response(http::Status status, const store::StoredJob& job) {
   return response;
 }
 
+// {"name": …, <the canonical definition's members>, "etag", "href"}: a job as PUT would store it.
+http::Response dry_run_response(const store::PutJobRequest& put) {
+  rapidjson::Document definition;
+  definition.Parse(put.definition_json.data(), put.definition_json.size());
+  rapidjson::StringBuffer buffer;
+  model::JsonWriter writer(buffer);
+  writer.StartObject();
+  writer.Key("name");
+  model::write_string(writer, put.name);
+  for (const auto& member : definition.GetObject()) {
+    writer.Key(member.name.GetString(), member.name.GetStringLength());
+    member.value.Accept(writer);
+  }
+  writer.Key("etag");
+  model::write_string(writer, put.etag);
+  writer.Key("href");
+  model::write_string(writer, "/jobs/" + put.name);
+  writer.EndObject();
+  auto response =
+      http::json_response(http::Status::ok, std::string(buffer.GetString(), buffer.GetSize()));
+  response.set(field::cache_control, "no-store");
+  return response;
+}
+
 http::Response put_job(const ApiDependencies& deps, const http::Request& request,
                        const http::RouteMatch& match) {
   auto name = job_name(match);
+  auto dry_run_text = match.target.param("dryRun");
+  if (!dry_run_text.empty() && dry_run_text != "true" && dry_run_text != "false") {
+    throw ErrorException(
+        make_error(ErrorCode::invalid_input, "'dryRun' must be true or false", "dryRun"));
+  }
+  bool dry_run = dry_run_text == "true";
   auto definition = value_or_throw(model::parse_job_definition(request.body()));
   auto document = value_or_throw(model::parse_json_object(request.body()));
   if (auto* given = model::find_member(document, "name");
@@ -63,6 +94,11 @@ http::Response put_job(const ApiDependencies& deps, const http::Request& request
   put.name = name;
   put.definition_json = model::to_canonical_json(definition);
   put.etag = crypto::sha256_hex(put.definition_json).substr(0, 32);
+  if (dry_run) {
+    // What a client diffs against the stored job (`cicd ctl apply`): the document as the PUT
+    // would store it, normalised and with its ETag, read from nothing and written nowhere.
+    return dry_run_response(put);
+  }
   put.if_match = etag_header(request, field::if_match);
   put.if_none_match_any = etag_header(request, field::if_none_match) == "*";
   auto outcome = value_or_throw(deps.store.put_job(put, now_unix_ms()));
