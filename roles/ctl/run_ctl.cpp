@@ -68,6 +68,16 @@ const std::vector<Command>& commands() {
        results_download,
        {"-o", "--output"},
        "results download JOB/ID [NAME] [-o FILE|DIR]"},
+      {"apply",
+       "",
+       apply,
+       {"-f", "--filename", "--set"},
+       "apply -f FILE|DIR … [--set NAME] [--dry-run] [--prune] [--update-secrets]"},
+      {"export",
+       "",
+       export_state,
+       {"-o", "--output"},
+       "export [-o FILE]   (YAML, or JSON for FILE.json)"},
       {"completion", "", completion, {}, "completion bash|zsh"},
   };
   return table;

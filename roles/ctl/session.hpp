@@ -69,6 +69,8 @@ int token_create(Session&, CommandLine&);
 int results_list(Session&, CommandLine&);
 int results_download(Session&, CommandLine&);
 int login(Session&, CommandLine&);
+int apply(Session&, CommandLine&);        // apply_command.cpp
+int export_state(Session&, CommandLine&); // export_command.cpp
 int completion(Session&, CommandLine&);
 
 } // namespace cicd::ctl
