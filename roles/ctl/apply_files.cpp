@@ -1,5 +1,5 @@
-// Reading the files of `cicd ctl apply`: YAML (through yaml-cpp) or JSON (rapidjson) into the
-// JSON documents the API takes, with the positions YAML gives kept for messages.
+// The files of `cicd ctl apply` as what they define: the checks the API would not make (or not
+// before the first write), secrets turned into references, and the apply labels.
 #include "apply_files.hpp"
 
 #include "ctl_error.hpp"
@@ -7,213 +7,20 @@
 #include "cicd/model/job.hpp"
 #include "cicd/model/names.hpp"
 
-#include <rapidjson/error/en.h>
-#include <yaml-cpp/yaml.h>
-
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <charconv>
 #include <cstdlib>
 #include <fstream>
 #include <map>
-#include <regex>
-#include <set>
 #include <sstream>
 
 namespace cicd::ctl {
 namespace fs = std::filesystem;
 namespace {
 
-using Allocator = rapidjson::Document::AllocatorType;
-// Where the nodes of one document were written, by their path of keys (depth 4 at most:
-// enough for jobs.NAME.secrets.KEY).
-using Locations = std::map<std::vector<std::string>, SourceLocation>;
-
 constexpr std::size_t k_min_secret_bytes = 4;
 constexpr std::size_t k_max_secret_bytes = 64 * 1024;
-
-CtlError file_error(const SourceLocation& where, const std::string& message) {
-  return CtlError(k_exit_usage, where.text() + ": " + message,
-                  "nothing was changed; the file format is in docs/ctl-apply.md");
-}
-
-std::string read_whole_file(const fs::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    throw CtlError(k_exit_usage, "cannot read " + path.string(),
-                   "-f takes a YAML or JSON file, or a directory of them");
-  }
-  std::stringstream content;
-  content << in.rdbuf();
-  return content.str();
-}
-
-bool is_null_word(const std::string& text) {
-  return text.empty() || text == "~" || text == "null" || text == "Null" || text == "NULL";
-}
-
-// A plain YAML scalar as JSON, by the YAML 1.2 core schema: null, true/false, integers
-// (decimal, 0o, 0x), floats, and everything else a string. ("yes" and "on" are strings.)
-void plain_scalar(const std::string& text, rapidjson::Value& out, Allocator& allocator,
-                  const SourceLocation& where) {
-  static const std::regex k_int("[-+]?[0-9]+");
-  static const std::regex k_float("[-+]?(\\.[0-9]+|[0-9]+(\\.[0-9]*)?)([eE][-+]?[0-9]+)?");
-  static const std::regex k_special("[-+]?\\.(inf|Inf|INF)|\\.(nan|NaN|NAN)");
-  if (text == "true" || text == "True" || text == "TRUE") {
-    out.SetBool(true);
-  } else if (text == "false" || text == "False" || text == "FALSE") {
-    out.SetBool(false);
-  } else if (std::regex_match(text, k_int)) {
-    std::int64_t number = 0;
-    auto digits = text.front() == '+' ? std::string_view(text).substr(1) : std::string_view(text);
-    auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), number);
-    if (ec != std::errc() || end != digits.data() + digits.size()) {
-      throw file_error(where, "the number " + text + " is too large");
-    }
-    out.SetInt64(number);
-  } else if (text.size() > 2 && text[0] == '0' && (text[1] == 'x' || text[1] == 'o')) {
-    std::int64_t number = 0;
-    auto [end, ec] = std::from_chars(text.data() + 2, text.data() + text.size(), number,
-                                     text[1] == 'x' ? 16 : 8);
-    if (ec != std::errc() || end != text.data() + text.size()) {
-      out.SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
-    } else {
-      out.SetInt64(number);
-    }
-  } else if (std::regex_match(text, k_float)) {
-    out.SetDouble(std::strtod(text.c_str(), nullptr));
-  } else if (std::regex_match(text, k_special)) {
-    throw file_error(where, text + " has no JSON form: quote it to mean the string");
-  } else {
-    out.SetString(text.data(), static_cast<rapidjson::SizeType>(text.size()), allocator);
-  }
-}
-
-SourceLocation location_of(const YAML::Node& node, const std::string& file) {
-  return SourceLocation{file, node.Mark().line + 1, node.Mark().column + 1};
-}
-
-void yaml_to_json(const YAML::Node& node, rapidjson::Value& out, Allocator& allocator,
-                  const std::string& file, std::vector<std::string>& path, Locations& locations) {
-  auto where = location_of(node, file);
-  if (path.size() <= 4) {
-    locations.emplace(path, where); // a map's member is where its key is (set below)
-  }
-  switch (node.Type()) {
-  case YAML::NodeType::Null:
-  case YAML::NodeType::Undefined:
-    out.SetNull();
-    break;
-  case YAML::NodeType::Scalar: {
-    const auto& tag = node.Tag();
-    if (tag == "?") {
-      plain_scalar(node.Scalar(), out, allocator, where);
-    } else if (tag == "!" || tag.ends_with(":str")) { // quoted, a block, or !!str
-      out.SetString(node.Scalar().data(), static_cast<rapidjson::SizeType>(node.Scalar().size()),
-                    allocator);
-    } else {
-      plain_scalar(node.Scalar(), out, allocator, where);
-    }
-    break;
-  }
-  case YAML::NodeType::Sequence:
-    out.SetArray();
-    for (const auto& item : node) {
-      rapidjson::Value value;
-      path.push_back("[]");
-      yaml_to_json(item, value, allocator, file, path, locations);
-      path.pop_back();
-      out.PushBack(value, allocator);
-    }
-    break;
-  case YAML::NodeType::Map: {
-    out.SetObject();
-    std::set<std::string> seen;
-    for (const auto& member : node) {
-      if (!member.first.IsScalar()) {
-        throw file_error(location_of(member.first, file), "a key must be a plain string");
-      }
-      const auto& key = member.first.Scalar();
-      if (!seen.insert(key).second) {
-        throw file_error(location_of(member.first, file), "'" + key + "' appears twice here");
-      }
-      rapidjson::Value value;
-      path.push_back(key);
-      if (path.size() <= 4) {
-        locations.emplace(path, location_of(member.first, file));
-      }
-      yaml_to_json(member.second, value, allocator, file, path, locations);
-      path.pop_back();
-      out.AddMember(
-          rapidjson::Value(key.data(), static_cast<rapidjson::SizeType>(key.size()), allocator),
-          value, allocator);
-    }
-    break;
-  }
-  }
-}
-
-// The key twice in one JSON object: rapidjson keeps both, the API would refuse it.
-void reject_duplicate_keys(const rapidjson::Value& value, const std::string& file,
-                           const std::string& path) {
-  if (value.IsObject()) {
-    std::set<std::string> seen;
-    for (const auto& member : value.GetObject()) {
-      std::string key(member.name.GetString(), member.name.GetStringLength());
-      auto child = path.empty() ? key : path + "." + key;
-      if (!seen.insert(key).second) {
-        throw file_error(SourceLocation{file}, "'" + child + "' appears twice");
-      }
-      reject_duplicate_keys(member.value, file, child);
-    }
-  } else if (value.IsArray()) {
-    for (const auto& item : value.GetArray()) {
-      reject_duplicate_keys(item, file, path);
-    }
-  }
-}
-
-// The documents of one file, each with the positions of its nodes.
-std::vector<std::pair<rapidjson::Document, Locations>> parse_file(const fs::path& path) {
-  auto text = read_whole_file(path);
-  auto file = path.string();
-  std::vector<std::pair<rapidjson::Document, Locations>> documents;
-  if (path.extension() == ".json") {
-    rapidjson::Document document;
-    document.Parse(text.data(), text.size());
-    if (document.HasParseError()) {
-      auto offset = std::min(document.GetErrorOffset(), text.size());
-      auto before = std::string_view(text).substr(0, offset);
-      int line = 1 + static_cast<int>(std::count(before.begin(), before.end(), '\n'));
-      auto newline = before.rfind('\n');
-      int column = static_cast<int>(offset - (newline == std::string_view::npos ? 0 : newline + 1));
-      throw file_error(SourceLocation{file, line, column + 1},
-                       std::string("not valid JSON: ") +
-                           rapidjson::GetParseError_En(document.GetParseError()));
-    }
-    reject_duplicate_keys(document, file, "");
-    documents.emplace_back(std::move(document), Locations{{{}, SourceLocation{file}}});
-    return documents;
-  }
-  std::vector<YAML::Node> nodes;
-  try {
-    nodes = YAML::LoadAll(text);
-  } catch (const YAML::ParserException& e) {
-    throw file_error(SourceLocation{file, e.mark.line + 1, e.mark.column + 1}, e.msg);
-  }
-  for (const auto& node : nodes) {
-    if (node.IsNull()) {
-      continue; // an empty document, as after a trailing `---`
-    }
-    rapidjson::Document document;
-    Locations locations;
-    std::vector<std::string> keys;
-    yaml_to_json(node, document, document.GetAllocator(), file, keys, locations);
-    documents.emplace_back(std::move(document), std::move(locations));
-  }
-  return documents;
-}
 
 // The files of each path: a file as it is, a directory's *.yaml, *.yml and *.json by name.
 std::vector<fs::path> files_of(const std::vector<std::string>& paths) {
@@ -253,10 +60,10 @@ public:
   FileReader(ApplyFiles& files, std::string set) : m_files(files), m_set(std::move(set)) {}
 
   void read(const fs::path& path) {
-    for (auto& [document, locations] : parse_file(path)) {
-      m_locations = &locations;
+    for (auto& source : parse_source_file(path)) {
+      m_locations = &source.locations;
       m_directory = path.parent_path();
-      read_document(document);
+      read_document(source.document);
     }
   }
 
@@ -518,13 +325,6 @@ private:
 
 } // namespace
 
-std::string SourceLocation::text() const {
-  if (line <= 0) {
-    return file;
-  }
-  return fmt::format("{}:{}:{}", file, line, column);
-}
-
 std::string SecretReference::source() const {
   return from_env.empty() ? from_file.string() : "$" + from_env;
 }
@@ -564,20 +364,6 @@ std::string default_set_name(const std::string& first_path) {
                       "': give --set NAME (1 to 63 of A-Z, a-z, 0-9, '.', '_' and '-')");
   }
   return name;
-}
-
-bool plain_yaml_reads_as_string(const std::string& text) {
-  if (is_null_word(text) || text.front() == ' ' || text.back() == ' ' ||
-      text.find_first_of("\n\t\r") != std::string::npos) {
-    return false;
-  }
-  rapidjson::Document read;
-  try {
-    plain_scalar(text, read, read.GetAllocator(), SourceLocation{});
-  } catch (const CtlError&) {
-    return false;
-  }
-  return read.IsString();
 }
 
 std::string read_secret_value(const SecretReference& reference, const std::string& job) {

@@ -8,6 +8,8 @@
 // Everything here is checked before the server is asked anything: a fault is a usage error
 // (exit 3) naming the file, and the line and column for YAML.
 
+#include "apply_source.hpp"
+
 #include <rapidjson/document.h>
 
 #include <filesystem>
@@ -15,14 +17,6 @@
 #include <vector>
 
 namespace cicd::ctl {
-
-// Where something was written: "jobs.yaml:12:5", or "jobs.json" (JSON gives no positions).
-struct SourceLocation {
-  std::string file;
-  int line = 0; // 1-based; 0 when unknown
-  int column = 0;
-  std::string text() const;
-};
 
 // Where a secret's value comes from: exactly one of the two is set.
 struct SecretReference {
@@ -75,10 +69,6 @@ ApplyFiles read_apply_files(const std::vector<std::string>& paths, const std::st
 // extension ("jobs" for ci/jobs.yaml, "ci" for ci/). A usage error when it is not a valid
 // label value.
 std::string default_set_name(const std::string& first_path);
-
-// Whether `text`, written as a plain (unquoted) YAML scalar, reads back as that string here
-// (not as null, a boolean or a number); what `cicd ctl export` quotes otherwise.
-bool plain_yaml_reads_as_string(const std::string& text);
 
 // Reads the secret's value: the variable, or the file's bytes exactly. A usage error (exit 3)
 // naming the reference when it is unset or unreadable, or not 4 bytes to 64 KiB (what the

@@ -97,6 +97,9 @@ ApplyPlan make_plan(ApiClient& api, const ApplyFiles& files, const PlanOptions& 
 // Every page of a list route (following "next"), as one array.
 rapidjson::Document list_all(ApiClient& api, std::string path);
 
+// `value` as compact JSON (what is PUT).
+std::string json_text(const rapidjson::Value& value);
+
 // `value` as one line of compact JSON, cut to about `max` bytes.
 std::string compact_json(const rapidjson::Value& value, std::size_t max = 80);
 
