@@ -11,7 +11,7 @@ std::unique_ptr<ResultStore> open_result_store(const std::string& url) {
     return make_file_result_store(path);
   }
   if (url.starts_with("s3://")) {
-    throw Fatal("--results s3://… is not built yet; use file:///dir for now", 2);
+    return make_s3_result_store(url);
   }
   throw Fatal("--results must be file:///dir or s3://bucket/prefix?endpoint=…");
 }
