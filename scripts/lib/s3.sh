@@ -6,7 +6,7 @@
 # to it, the front's admin port for fault injection).
 # After start_s3: CICD_TEST_S3_ENDPOINT (http://127.0.0.1:PORT), CICD_TEST_S3_BUCKET,
 # CICD_TEST_S3_ACCESS_KEY, CICD_TEST_S3_SECRET_KEY, CICD_TEST_S3_ADMIN (127.0.0.1:PORT) and
-# CICD_TEST_S3_CLIENT (the read-back client: node <path>/read_back.mjs).
+# CICD_TEST_S3_CLIENT (the read-back client, run as `node --no-warnings $CICD_TEST_S3_CLIENT …`).
 
 s3_port_taken() {
   (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null
@@ -40,7 +40,7 @@ start_s3() {
       export CICD_TEST_S3_ACCESS_KEY=cicdtestaccess
       export CICD_TEST_S3_SECRET_KEY=cicd-test-secret/with+chars
       export CICD_TEST_S3_ADMIN=127.0.0.1:$admin
-      export CICD_TEST_S3_CLIENT="node --no-warnings $here/read_back.mjs"
+      export CICD_TEST_S3_CLIENT=$here/read_back.mjs
       export CICD_TEST_S3_PID=$pid CICD_TEST_S3_ROOT=$root
       return 0
     fi

@@ -53,6 +53,9 @@ public:
     case 416: // the offset is at or past the end: nothing more to read
       return {};
     case 404:
+      if (response->body.find("NoSuchBucket") != std::string::npos) {
+        return m_http.refusal(*response, request.what);
+      }
       return missing(run_id, name);
     case 412:
       return make_error(ErrorCode::unavailable,
@@ -75,6 +78,8 @@ public:
     if (!response) {
       return response.error();
     }
+    // A HEAD answer has no body: a missing bucket looks like a missing object here, and says
+    // so at the first put or read.
     if (response->status == 404) {
       return missing(run_id, name);
     }

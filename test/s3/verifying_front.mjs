@@ -3,17 +3,24 @@
 // (@smithy/signature-v4), and refuses a missing or wrong one with S3's XML error. Accepted
 // requests are passed to s3rver with their bodies streamed both ways (nothing is held whole in
 // memory). The front also checks that a body matches its x-amz-content-sha256, as S3 does, and
-// does AbortMultipartUpload itself (s3rver lacks it).
+// does AbortMultipartUpload itself (s3rver lacks it). s3rver writes an object in place: when a
+// PUT is cut, the front deletes what it left, so that no partial object is ever served (S3 would
+// keep the previous version; s3rver cannot).
 //
-// A second loopback port takes faults for tests (each bounded in time or count):
-//   POST /faults?reset_seconds=N[&reset_after_bytes=B]  reset every connection for N s (60 at
-//        most), from now or once B more request-body bytes have been passed on
-//   POST /faults?fail_status=503&fail_count=N[&fail_match=partNumber]  answer the next N
-//        requests (those with that query parameter) with that status and S3's XML error
-//   POST /faults?stall_seconds=N  hold requests without an answer for N s, then reset them
-//   POST /faults/clear            end every fault now
-//   GET  /stats                   JSON counts: requests, refused, resets, injected, stalled,
-//                                 pendingUploads
+// A second loopback port takes faults for tests, each bounded in time or count, and each for
+// the requests whose decoded path contains `scope` (all requests when it is empty), so that
+// tests running at the same time against other prefixes do not see each other's faults:
+//   POST /faults?scope=S&reset_seconds=N[&reset_after_bytes=B]  reset those requests'
+//        connections for N s (60 at most), from now or once B more of their body bytes (either
+//        way) have been passed on
+//   POST /faults?scope=S&fail_status=503&fail_count=N[&fail_match=partNumber][&fail_skip=K]
+//        answer the next N of them (those with that query parameter, after letting K pass)
+//        with that status and S3's XML error
+//   POST /faults?scope=S&stall_seconds=N  hold them without an answer for N s, then reset them
+//   POST /faults/clear?scope=S   end that scope's faults now (every scope's without scope=)
+//   GET  /stats?scope=S          JSON counts of that scope's requests since its first
+//                                mention: requests, refused, resets, injected, stalled, and
+//                                pendingUploads (multipart uploads neither completed nor aborted)
 //
 // Configuration comes from the environment (the secret must not show in the process list):
 //   S3_FRONT_PORT, S3_FRONT_ADMIN_PORT   loopback ports to listen on
@@ -54,16 +61,28 @@ const k_max_presigned_seconds = 7 * 24 * 3600;
 const k_max_fault_seconds = 60;
 const k_max_fault_count = 1000;
 
-const stats = { requests: 0, refused: 0, resets: 0, injected: 0, stalled: 0 };
-const faults = {
+const newStats = () => ({ requests: 0, refused: 0, resets: 0, injected: 0, stalled: 0 });
+const newFault = () => ({
   resetUntil: 0, // ms since the epoch
   resetPending: null, // { seconds, bytesLeft } until the byte count is reached
   failStatus: 0,
   failCount: 0,
   failMatch: '',
+  failSkip: 0,
   stallUntil: 0,
+});
+const scopes = new Map(); // scope → { stats, fault }
+const scopeOf = (scope) => {
+  if (!scopes.has(scope)) scopes.set(scope, { stats: newStats(), fault: newFault() });
+  return scopes.get(scope);
 };
-const sockets = new Set();
+scopeOf(''); // every request
+// The scopes a request belongs to, from its decoded path.
+const scopesFor = (decodedPath) => [...scopes].filter(([scope]) => decodedPath.includes(scope)).map(([, entry]) => entry);
+const count = (entries, counter) => {
+  for (const entry of entries) entry.stats[counter] += 1;
+};
+const sockets = new Set(); // each with .cicdPath: the decoded path of its current request
 
 // ---- S3's canonical forms ----------------------------------------------------------------------
 
@@ -255,7 +274,7 @@ const verifyQuerySignature = async (req, rawPath, query) => {
 // ---- faults -------------------------------------------------------------------------------------
 
 const resetSocket = (socket) => {
-  stats.resets += 1;
+  count(socket.cicdPath === undefined ? [scopeOf('')] : scopesFor(socket.cicdPath), 'resets');
   if (typeof socket.resetAndDestroy === 'function') {
     socket.resetAndDestroy();
   } else {
@@ -263,19 +282,25 @@ const resetSocket = (socket) => {
   }
 };
 
-const startOutage = (seconds) => {
-  faults.resetPending = null;
-  faults.resetUntil = Date.now() + seconds * 1000;
-  for (const socket of sockets) resetSocket(socket);
+const startOutage = (scope, seconds) => {
+  const { fault } = scopeOf(scope);
+  fault.resetPending = null;
+  fault.resetUntil = Date.now() + seconds * 1000;
+  for (const socket of sockets) {
+    if (scope === '' || (socket.cicdPath ?? '').includes(scope)) resetSocket(socket);
+  }
 };
 
-const inOutage = () => Date.now() < faults.resetUntil;
+const inOutage = (entries) => entries.some(({ fault }) => Date.now() < fault.resetUntil);
 
-const countBodyBytes = (bytes) => {
-  const pending = faults.resetPending;
-  if (!pending) return;
-  pending.bytesLeft -= bytes;
-  if (pending.bytesLeft <= 0) startOutage(pending.seconds);
+// Bytes of bodies passed on for a request of `decodedPath`, requests' and answers' alike.
+const countBodyBytes = (decodedPath, bytes) => {
+  for (const [scope, { fault }] of scopes) {
+    const pending = fault.resetPending;
+    if (!pending || !decodedPath.includes(scope)) continue;
+    pending.bytesLeft -= bytes;
+    if (pending.bytesLeft <= 0) startOutage(scope, pending.seconds);
+  }
 };
 
 // ---- the S3 side --------------------------------------------------------------------------------
@@ -295,10 +320,28 @@ const abortMultipartUpload = (res, query, resource) => {
 
 let upstreamPort = 0;
 
+// The files s3rver keeps for a key (path addressing: /bucket/key…).
+const objectFiles = (rawPath) => {
+  const [, bucket, ...rest] = rawPath.split('/').map((s) => decodeURIComponent(s));
+  const key = rest.join('/');
+  if (bucket !== config.bucket || key === '') return [];
+  const parts = key.split('/');
+  const last = parts.pop();
+  const dir = path.join(config.dir, bucket, ...parts);
+  return ['object', 'object.md5', 'metadata.json'].map((kind) => path.join(dir, `${last}._S3rver_${kind}`));
+};
+
+// A cut PUT of a whole object: remove what s3rver wrote of it, once it has given up on it.
+const removeCutObject = (rawPath) => {
+  setTimeout(() => {
+    for (const file of objectFiles(rawPath)) fs.rmSync(file, { force: true });
+  }, 200);
+};
+
 // Passes the request on to s3rver without the credentials, streaming the body with back-pressure
 // and hashing it on the way; a body that does not match its declared sha256 never completes
 // upstream (s3rver sees an aborted request) and is refused.
-const proxy = (req, res, rawPath, query, expectedSha, isPresigned) => {
+const proxy = (req, res, rawPath, decodedPath, query, expectedSha, isPresigned) => {
   const headers = { ...req.headers };
   delete headers.authorization;
   delete headers.expect;
@@ -311,6 +354,7 @@ const proxy = (req, res, rawPath, query, expectedSha, isPresigned) => {
   const hash = expectedSha ? crypto.createHash('sha256') : null;
   upstream.on('response', (answer) => {
     res.writeHead(answer.statusCode, answer.headers);
+    answer.on('data', (chunk) => countBodyBytes(decodedPath, chunk.length));
     answer.pipe(res);
   });
   upstream.on('error', () => {
@@ -322,7 +366,7 @@ const proxy = (req, res, rawPath, query, expectedSha, isPresigned) => {
   });
   req.on('data', (chunk) => {
     hash?.update(chunk);
-    countBodyBytes(chunk.length);
+    countBodyBytes(decodedPath, chunk.length);
     if (!upstream.write(chunk)) {
       req.pause();
       upstream.once('drain', () => req.resume());
@@ -331,45 +375,64 @@ const proxy = (req, res, rawPath, query, expectedSha, isPresigned) => {
   req.on('end', () => {
     if (hash && hash.digest('hex') !== expectedSha) {
       upstream.destroy();
+      if (req.method === 'PUT' && !('uploadId' in query)) removeCutObject(rawPath);
       sendError(res, 400, 'XAmzContentSHA256Mismatch', "The provided 'x-amz-content-sha256' header does not match what was computed.", rawPath, false);
       return;
     }
     upstream.end();
   });
-  req.on('aborted', () => upstream.destroy());
+  const wholeObjectPut = req.method === 'PUT' && !('uploadId' in query);
+  let bodyEnded = false;
+  req.on('end', () => {
+    bodyEnded = true;
+  });
+  req.on('close', () => {
+    if (bodyEnded) return;
+    upstream.destroy();
+    if (wholeObjectPut) removeCutObject(rawPath);
+  });
   res.on('close', () => {
     if (!res.writableFinished) upstream.destroy();
   });
 };
 
 const handle = async (req, res, expectsContinue) => {
-  stats.requests += 1;
-  if (inOutage()) {
-    resetSocket(req.socket);
-    return;
-  }
-  if (Date.now() < faults.stallUntil) {
-    stats.stalled += 1;
-    req.pause();
-    setTimeout(() => resetSocket(req.socket), faults.stallUntil - Date.now());
-    return;
-  }
   const at = req.url.indexOf('?');
   const rawPath = at < 0 ? req.url : req.url.slice(0, at);
   const rawQuery = at < 0 ? '' : req.url.slice(at + 1);
   let query;
+  let decodedPath;
   try {
     query = parseQuery(rawQuery);
-    canonicalPath(rawPath);
+    decodedPath = decodeURIComponent(rawPath);
   } catch {
+    count([scopeOf('')], 'requests');
     sendError(res, 400, 'InvalidURI', 'Could not parse the specified URI.', req.url, true);
     return;
   }
-  if (faults.failCount > 0 && (!faults.failMatch || faults.failMatch in query)) {
-    faults.failCount -= 1;
-    stats.injected += 1;
-    const code = faults.failStatus === 503 ? 'SlowDown' : faults.failStatus === 429 ? 'TooManyRequests' : 'InternalError';
-    sendError(res, faults.failStatus, code, 'Injected by the test front.', rawPath, true);
+  req.socket.cicdPath = decodedPath;
+  const entries = scopesFor(decodedPath);
+  count(entries, 'requests');
+  if (inOutage(entries)) {
+    resetSocket(req.socket);
+    return;
+  }
+  const stall = entries.find(({ fault }) => Date.now() < fault.stallUntil);
+  if (stall) {
+    count(entries, 'stalled');
+    req.pause();
+    setTimeout(() => resetSocket(req.socket), stall.fault.stallUntil - Date.now());
+    return;
+  }
+  const failing = entries.find(
+    ({ fault }) => fault.failCount > 0 && (!fault.failMatch || fault.failMatch in query) && fault.failSkip-- <= 0,
+  );
+  if (failing) {
+    const { fault } = failing;
+    fault.failCount -= 1;
+    count(entries, 'injected');
+    const code = fault.failStatus === 503 ? 'SlowDown' : fault.failStatus === 429 ? 'TooManyRequests' : 'InternalError';
+    sendError(res, fault.failStatus, code, 'Injected by the test front.', rawPath, true);
     return;
   }
   let expectedSha = null;
@@ -384,7 +447,7 @@ const handle = async (req, res, expectsContinue) => {
     }
   } catch (error) {
     if (!(error instanceof S3Refusal)) throw error;
-    stats.refused += 1;
+    count(entries, 'refused');
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'];
     sendError(res, error.status, error.code, error.message, rawPath, Boolean(hasBody));
     return;
@@ -395,7 +458,7 @@ const handle = async (req, res, expectsContinue) => {
     abortMultipartUpload(res, query, rawPath);
     return;
   }
-  proxy(req, res, rawPath, query, expectedSha, isPresigned);
+  proxy(req, res, rawPath, decodedPath, query, expectedSha, isPresigned);
 };
 
 const front = http.createServer();
@@ -409,7 +472,7 @@ const onRequest = (expectsContinue) => (req, res) => {
 front.on('request', onRequest(false));
 front.on('checkContinue', onRequest(true));
 front.on('connection', (socket) => {
-  if (inOutage()) {
+  if (inOutage([scopeOf('')])) {
     resetSocket(socket);
     return;
   }
@@ -421,46 +484,62 @@ front.on('connection', (socket) => {
 
 const boundedNumber = (value, limit) => Math.max(0, Math.min(limit, Number(value) || 0));
 
+// Multipart uploads of keys within `scope` that were neither completed nor aborted.
+const pendingUploads = (scope) => {
+  let ids = [];
+  try {
+    ids = fs.readdirSync(uploadsDir());
+  } catch {
+    return 0;
+  }
+  return ids.filter((id) => {
+    try {
+      return fs.readFileSync(path.join(uploadsDir(), id, 'key'), 'utf8').includes(scope);
+    } catch {
+      return false;
+    }
+  }).length;
+};
+
 const admin = http.createServer((req, res) => {
   const url = new URL(req.url, 'http://admin');
   const reply = (status, body) => {
     res.writeHead(status, { 'Content-Type': 'application/json' });
     res.end(JSON.stringify(body));
   };
+  const scope = url.searchParams.get('scope') ?? '';
   if (req.method === 'GET' && url.pathname === '/stats') {
-    let pendingUploads = 0;
-    try {
-      pendingUploads = fs.readdirSync(uploadsDir()).length;
-    } catch {
-      pendingUploads = 0;
-    }
-    reply(200, { ...stats, pendingUploads });
+    reply(200, { ...scopeOf(scope).stats, pendingUploads: pendingUploads(scope) });
     return;
   }
   if (req.method === 'POST' && url.pathname === '/faults/clear') {
-    Object.assign(faults, { resetUntil: 0, resetPending: null, failCount: 0, failStatus: 0, failMatch: '', stallUntil: 0 });
+    for (const [name, entry] of scopes) {
+      if (!url.searchParams.has('scope') || name === scope) entry.fault = newFault();
+    }
     reply(200, { cleared: true });
     return;
   }
   if (req.method === 'POST' && url.pathname === '/faults') {
     const p = url.searchParams;
+    const { fault } = scopeOf(scope);
     if (p.has('reset_seconds')) {
       const seconds = boundedNumber(p.get('reset_seconds'), k_max_fault_seconds);
       if (p.has('reset_after_bytes')) {
-        faults.resetPending = { seconds, bytesLeft: Number(p.get('reset_after_bytes')) || 0 };
+        fault.resetPending = { seconds, bytesLeft: Number(p.get('reset_after_bytes')) || 0 };
       } else {
-        startOutage(seconds);
+        startOutage(scope, seconds);
       }
     }
     if (p.has('fail_status')) {
-      faults.failStatus = Number(p.get('fail_status')) || 503;
-      faults.failCount = boundedNumber(p.get('fail_count') ?? 1, k_max_fault_count);
-      faults.failMatch = p.get('fail_match') ?? '';
+      fault.failStatus = Number(p.get('fail_status')) || 503;
+      fault.failCount = boundedNumber(p.get('fail_count') ?? 1, k_max_fault_count);
+      fault.failMatch = p.get('fail_match') ?? '';
+      fault.failSkip = boundedNumber(p.get('fail_skip') ?? 0, k_max_fault_count);
     }
     if (p.has('stall_seconds')) {
-      faults.stallUntil = Date.now() + boundedNumber(p.get('stall_seconds'), k_max_fault_seconds) * 1000;
+      fault.stallUntil = Date.now() + boundedNumber(p.get('stall_seconds'), k_max_fault_seconds) * 1000;
     }
-    reply(200, { ...faults });
+    reply(200, { scope, ...fault });
     return;
   }
   reply(404, { error: 'unknown admin request' });
