@@ -180,8 +180,10 @@ S3Location parse_s3_url(std::string_view url) {
       fail(fmt::format("unknown option '{}' (known: endpoint, region, addressing, ca-file)", name));
     }
   }
-  if (location.region.empty()) {
-    fail("region is empty");
+  if (location.region.empty() ||
+      location.region.find_first_not_of("abcdefghijklmnopqrstuvwxyz0123456789-") !=
+          std::string::npos) {
+    fail(fmt::format("region '{}' is not a region name like eu-west-1", location.region));
   }
   if (endpoint.empty()) {
     endpoint = fmt::format("https://s3.{}.amazonaws.com", location.region);

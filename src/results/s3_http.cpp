@@ -77,7 +77,9 @@ struct Transfer {
   CURL* easy = nullptr;
   std::FILE* file = nullptr;
   std::int64_t body_left = 0;
+  bool ranged = false; // a Range header was sent
   bool sink_stopped = false;
+  bool range_ignored = false;
   int file_errno = 0; // set when the body file could not be read
 };
 
@@ -100,6 +102,10 @@ std::size_t on_body(char* data, std::size_t size, std::size_t count, void* user)
   curl_easy_getinfo(transfer.easy, CURLINFO_RESPONSE_CODE, &status);
   // Only an object's bytes go to the sink; an error's XML is kept for the message.
   if (transfer.request->sink && (status == 200 || status == 206)) {
+    if (transfer.ranged && status == 200) { // the whole object again: not what the sink expects
+      transfer.range_ignored = true;
+      return 0;
+    }
     if (!transfer.request->sink(std::string_view(data, bytes))) {
       transfer.sink_stopped = true;
       return 0; // != bytes: libcurl stops with CURLE_WRITE_ERROR
@@ -165,7 +171,7 @@ std::string s3_error_code(const std::string& body) {
 }
 
 bool transient(const S3Response& response) {
-  if (response.status >= 500 || response.status == 429) {
+  if ((response.status >= 500 && response.status != 501) || response.status == 429) {
     return true;
   }
   // S3 gives up on a client that sent too slowly with 400 RequestTimeout: send it again.
@@ -245,6 +251,7 @@ struct Attempt {
   CURLcode code = CURLE_OK;
   std::string failure; // when code != CURLE_OK
   bool sink_stopped = false;
+  bool range_ignored = false;
   int file_errno = 0;
 };
 
@@ -274,6 +281,7 @@ Attempt attempt_once(CURL* easy, const S3Request& request, const std::string& ur
   auto from = request.range_from + resume_at;
   if (request.sink && from > 0) {
     headers.add(fmt::format("Range: bytes={}-", from));
+    transfer.ranged = true;
   }
   if (request.sink && resume_at > 0 && !etag.empty()) {
     headers.add("If-Match: " + etag);
@@ -334,6 +342,7 @@ Attempt attempt_once(CURL* easy, const S3Request& request, const std::string& ur
   attempt.code = curl_easy_perform(easy);
   curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &response.status);
   attempt.sink_stopped = transfer.sink_stopped;
+  attempt.range_ignored = transfer.range_ignored;
   attempt.file_errno = transfer.file_errno;
   if (attempt.code != CURLE_OK) {
     attempt.failure = curl_failure(attempt.code, detail);
@@ -375,6 +384,12 @@ Result<S3Response> S3Http::perform(const S3Request& request) {
     if (attempt.sink_stopped) {
       response.stopped_by_sink = true;
       return response;
+    }
+    if (attempt.range_ignored) {
+      return make_error(ErrorCode::unavailable,
+                        fmt::format("S3 at {} ignored the Range header of {}: a server that "
+                                    "cannot send part of an object cannot serve offsets",
+                                    m_origin, request.what));
     }
     if (attempt.file_errno != 0) {
       return make_error(ErrorCode::unavailable,

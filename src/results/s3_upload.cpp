@@ -22,8 +22,11 @@ namespace {
 
 constexpr std::int64_t k_max_parts = 10'000; // S3's limit per multipart upload
 
+// A header value cannot hold a line break: such a type would split the request.
 std::string_view or_default(std::string_view content_type) {
-  return content_type.empty() ? std::string_view("application/octet-stream") : content_type;
+  bool usable =
+      !content_type.empty() && content_type.find_first_of("\r\n") == std::string_view::npos;
+  return usable ? content_type : std::string_view("application/octet-stream");
 }
 
 Error cannot_read(const fs::path& file, int error) {

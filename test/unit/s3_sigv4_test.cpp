@@ -144,6 +144,7 @@ TEST(S3Url, MalformedUrlsAreRefusedWithWhatToFix) {
   expect_fatal("s3://b?endpoint=http://host:99999", "invalid port");
   expect_fatal("s3://b?addressing=sideways", "addressing must be path or virtual");
   expect_fatal("s3://b?colour=blue", "unknown option 'colour'");
+  expect_fatal("s3://b?region=us:east", "not a region name");
   expect_fatal("s3://Under_Score", "use addressing=path");
   expect_fatal("s3://b/100%?endpoint=http://h", "literal '%' as %25");
 }
