@@ -210,6 +210,27 @@ TEST_F(S3ResultStoreTest, APrefixWithSpacesAndUnicodeIsEncodedForTheSignature) {
   EXPECT_EQ(test::list_keys(m_server, m_prefix), std::vector<std::string>{});
 }
 
+TEST_F(S3ResultStoreTest, VirtualHostAddressingSignsForTheBucketsOwnHost) {
+  REQUIRE_S3();
+  // <bucket>.s3.localhost:PORT reaches the front (libcurl sends *.localhost to loopback), and
+  // s3rver takes the bucket from that host name.
+  auto port = m_server.endpoint.substr(m_server.endpoint.rfind(':') + 1);
+  auto location = parse_s3_url("s3://" + m_server.bucket + "/" + m_prefix +
+                               "?endpoint=http://s3.localhost:" + port + "&addressing=virtual");
+  EXPECT_EQ(s3_host_header(location), m_server.bucket + ".s3.localhost:" + port);
+  auto store = make_s3_result_store(location, credentials(), quick_tuning());
+  ASSERT_TRUE(store->put_file(16, "console", write_file("c", "virtual\n"), "text/plain"));
+  EXPECT_EQ(test::read_back(m_server, key(16, "console")).size, 8);
+  EXPECT_EQ(read_all(*store, 16, "console"), "virtual\n");
+  EXPECT_EQ(store->size(16, "console").value(), 8);
+  auto url = store->presigned_url(16, "console", 60s);
+  ASSERT_TRUE(url);
+  auto fetched = test::run_program({"curl", "-sS", "--globoff", *url});
+  EXPECT_EQ(fetched.out, "virtual\n") << fetched.err;
+  ASSERT_TRUE(store->remove_run(16));
+  EXPECT_EQ(test::list_keys(m_server, m_prefix), std::vector<std::string>{});
+}
+
 TEST_F(S3ResultStoreTest, TheContentTypeIsRecorded) {
   REQUIRE_S3();
   auto store = open();

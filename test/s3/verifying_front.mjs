@@ -551,6 +551,9 @@ const s3rver = new S3rver({
   address: '127.0.0.1',
   port: 0,
   silent: true,
+  // Virtual-host requests name the bucket in Host: <bucket>.s3.localhost:PORT (libcurl sends
+  // *.localhost to the loopback address without asking DNS).
+  serviceEndpoint: 'localhost',
   directory: config.dir,
   configureBuckets: [{ name: config.bucket }],
 });
