@@ -76,7 +76,7 @@ echo built with s3)",
   EXPECT_EQ(report.body, "the report\nline two\n");
   auto bundle = result("s3-build", id, "bundle");
   EXPECT_EQ(bundle.status, 200);
-  EXPECT_EQ(read_tar_files(bundle.body)["out/report.txt"], "the report\nline two\n");
+  EXPECT_EQ(read_archive_files(bundle.body)["out/report.txt"], "the report\nline two\n");
 
   auto keys = list_keys(m_server, m_prefix);
   EXPECT_EQ(keys,
