@@ -78,6 +78,15 @@ echo built with s3)",
   EXPECT_EQ(bundle.status, 200);
   EXPECT_EQ(read_archive_files(bundle.body)["out/report.txt"], "the report\nline two\n");
 
+  // ?redirect=true sends the client straight to S3 with a presigned URL; plain curl follows it.
+  auto redirect = result("s3-build", id, "report?redirect=true");
+  EXPECT_EQ(redirect.status, 307) << redirect.body;
+  auto location = redirect.header("Location");
+  EXPECT_TRUE(location.starts_with(m_server.endpoint + "/")) << location;
+  EXPECT_TRUE(holds_text(location, "X-Amz-Signature="));
+  auto direct = run_program({"curl", "-sS", "--globoff", location});
+  EXPECT_EQ(direct.out, "the report\nline two\n") << direct.err;
+
   auto keys = list_keys(m_server, m_prefix);
   EXPECT_EQ(keys,
             (std::vector<std::string>{key(id, "console"), key(id, "bundle"), key(id, "report")}));
