@@ -1,10 +1,12 @@
 #pragma once
-// The REST API over libcurl for `cicd ctl`. Every failure becomes a CtlError with one line for
-// people: the server's problem+json detail (and the field it names), "the server refused the
-// token" for a 401, or which URL could not be reached and why (exit 4).
+// The REST API for `cicd ctl`, over http::Client. Every failure becomes a CtlError with one
+// line for people: the server's problem+json detail (and the field it names), "the server
+// refused the token" for a 401, or which URL could not be reached and why (exit 4).
 
 #include "ctl_config.hpp"
 #include "ctl_error.hpp"
+
+#include "cicd/http/client.hpp"
 
 #include <rapidjson/document.h>
 
@@ -16,20 +18,12 @@
 
 namespace cicd::ctl {
 
-struct ApiResponse {
-  long status = 0;
-  std::map<std::string, std::string> headers; // names in lower case
-  std::string body;
-  std::string header(const std::string& lower_name) const;
-};
+using ApiResponse = http::ClientResponse;
 
 // Thread safety: none.
 class ApiClient {
 public:
   explicit ApiClient(Connection connection);
-  ~ApiClient();
-  ApiClient(const ApiClient&) = delete;
-  ApiClient& operator=(const ApiClient&) = delete;
 
   // Sends one request; any answer is returned (only an unreachable server throws).
   ApiResponse send(const std::string& method, const std::string& path, const std::string& body = {},
@@ -52,8 +46,11 @@ public:
 
 private:
   Connection m_connection;
-  void* m_curl; // CURL*
+  http::Client m_client;
 };
+
+// Every page of a list route (following its "next" links), as one array of its items.
+rapidjson::Document list_all(ApiClient& api, std::string path);
 
 // The CtlError for a refused request (what main prints), from its problem+json.
 CtlError refusal(const ApiResponse& response, const std::string& method, const std::string& path);

@@ -223,20 +223,6 @@ void plan_deletions(ApiClient& api, const ApplyFiles& files, const PlanOptions& 
 }
 } // namespace
 
-rapidjson::Document list_all(ApiClient& api, std::string path) {
-  rapidjson::Document items(rapidjson::kArrayType);
-  for (int page = 0; page < 10000 && !path.empty(); ++page) {
-    auto document = api.get_json(path);
-    if (document.HasMember("items") && document["items"].IsArray()) {
-      for (auto& item : document["items"].GetArray()) {
-        items.PushBack(rapidjson::Value(item, items.GetAllocator()), items.GetAllocator());
-      }
-    }
-    path = string_of(document, "next");
-  }
-  return items;
-}
-
 ApplyPlan make_plan(ApiClient& api, const ApplyFiles& files, const PlanOptions& options) {
   ApplyPlan plan;
   plan.set = options.set;

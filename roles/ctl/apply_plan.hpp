@@ -95,7 +95,6 @@ struct ApplyPlan {
 ApplyPlan make_plan(ApiClient& api, const ApplyFiles& files, const PlanOptions& options);
 
 // Every page of a list route (following "next"), as one array.
-rapidjson::Document list_all(ApiClient& api, std::string path);
 
 // `value` as compact JSON (what is PUT).
 std::string json_text(const rapidjson::Value& value);

@@ -8,7 +8,6 @@
 
 #include "ctl_error.hpp"
 
-#include <yaml-cpp/yaml.h>
 
 #include <fmt/format.h>
 
@@ -78,49 +77,6 @@ rapidjson::Value exported_job(ApiClient& api, const rapidjson::Value& job, Alloc
   return document;
 }
 
-// YAML that `apply` reads back as exactly `value`: strings it would read as something else
-// ("true", "12", "null", "0o17") are quoted.
-void emit(YAML::Emitter& out, const rapidjson::Value& value) {
-  if ((value.IsObject() && value.ObjectEmpty()) || (value.IsArray() && value.Empty())) {
-    out << YAML::Flow << (value.IsObject() ? YAML::BeginMap : YAML::BeginSeq);
-    out << (value.IsObject() ? YAML::EndMap : YAML::EndSeq);
-  } else if (value.IsObject()) {
-    out << YAML::BeginMap;
-    for (const auto& member : value.GetObject()) {
-      std::string key(member.name.GetString(), member.name.GetStringLength());
-      out << YAML::Key;
-      if (!plain_yaml_reads_as_string(key)) {
-        out << YAML::DoubleQuoted;
-      }
-      out << key << YAML::Value;
-      emit(out, member.value);
-    }
-    out << YAML::EndMap;
-  } else if (value.IsArray()) {
-    out << YAML::BeginSeq;
-    for (const auto& item : value.GetArray()) {
-      emit(out, item);
-    }
-    out << YAML::EndSeq;
-  } else if (value.IsString()) {
-    std::string text(value.GetString(), value.GetStringLength());
-    if (!plain_yaml_reads_as_string(text)) {
-      out << YAML::DoubleQuoted;
-    }
-    out << text;
-  } else if (value.IsBool()) {
-    out << (value.GetBool() ? "true" : "false");
-  } else if (value.IsInt64()) {
-    out << value.GetInt64();
-  } else if (value.IsUint64()) {
-    out << value.GetUint64();
-  } else if (value.IsNumber()) {
-    out << YAML::Precision(17) << value.GetDouble();
-  } else {
-    out << YAML::Null;
-  }
-}
-
 void write_file(const fs::path& path, const std::string& text) {
   auto partial = path;
   partial += ".partial";
@@ -175,14 +131,12 @@ int export_state(Session& session, CommandLine& args) {
   if (file && fs::path(*file).extension() == ".json") {
     text = to_json_text(exported);
   } else {
-    YAML::Emitter out;
-    emit(out, exported);
     text = fmt::format("# cicd ctl export of {}: apply it with `cicd ctl apply -f FILE`.\n"
                        "# Secret values cannot be exported: each is a reference to a variable\n"
                        "# (CICD_SECRET_<JOB>_<KEY>) that apply reads only for a secret the server\n"
                        "# does not have yet.\n",
                        api.connection().server) +
-           out.c_str() + "\n";
+           to_yaml_text(exported);
   }
   if (!file || *file == "-") {
     std::cout << text;

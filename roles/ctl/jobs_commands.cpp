@@ -9,29 +9,11 @@
 #include <iostream>
 
 namespace cicd::ctl {
-namespace {
-
-// Every page of a list route (following "next"), as one array.
-rapidjson::Document all_items(ApiClient& api, std::string path) {
-  rapidjson::Document items(rapidjson::kArrayType);
-  for (int page = 0; page < 10000 && !path.empty(); ++page) {
-    auto document = api.get_json(path);
-    if (document.HasMember("items") && document["items"].IsArray()) {
-      for (auto& item : document["items"].GetArray()) {
-        items.PushBack(rapidjson::Value(item, items.GetAllocator()), items.GetAllocator());
-      }
-    }
-    path = string_of(document, "next");
-  }
-  return items;
-}
-
-} // namespace
 
 int jobs_list(Session& session, CommandLine& args) {
   auto format = take_format(args);
   args.finish();
-  auto items = all_items(session.api(), "/jobs?limit=200");
+  auto items = list_all(session.api(), "/jobs?limit=200");
   if (format != Format::table) {
     print_document(items, format);
     return k_exit_ok;

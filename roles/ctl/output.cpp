@@ -1,5 +1,6 @@
 #include "output.hpp"
 
+#include "apply_source.hpp"
 #include "ctl_error.hpp"
 
 #include <rapidjson/prettywriter.h>
@@ -52,24 +53,8 @@ std::string to_json_text(const rapidjson::Value& value) {
 
 namespace {
 
-// Whether YAML would read `text`, written plainly, as something other than that string.
-bool needs_quotes(const std::string& text) {
-  static const char* const k_special[] = {"",     "~",     "null",  "Null",  "NULL", "true", "True",
-                                          "TRUE", "false", "False", "FALSE", "yes",  "Yes",  "YES",
-                                          "no",   "No",    "NO",    "on",    "On",   "ON",   "off",
-                                          "Off",  "OFF",   "y",     "Y",     "n",    "N"};
-  for (const auto* special : k_special) {
-    if (text == special) {
-      return true;
-    }
-  }
-  char* end = nullptr;
-  std::strtod(text.c_str(), &end);
-  bool number = end != text.c_str() && *end == '\0';
-  return number || text.front() == ' ' || text.back() == ' ' ||
-         text.find_first_of("\n\t") != std::string::npos;
-}
-
+// YAML that `apply` reads back as exactly `value`: strings it would read as something else
+// ("true", "12", "null", "0o17") are quoted.
 void emit_yaml(YAML::Emitter& out, const rapidjson::Value& value) {
   if ((value.IsObject() && value.ObjectEmpty()) || (value.IsArray() && value.Empty())) {
     out << YAML::Flow << (value.IsObject() ? YAML::BeginMap : YAML::BeginSeq);
@@ -77,8 +62,12 @@ void emit_yaml(YAML::Emitter& out, const rapidjson::Value& value) {
   } else if (value.IsObject()) {
     out << YAML::BeginMap;
     for (const auto& member : value.GetObject()) {
-      out << YAML::Key << std::string(member.name.GetString(), member.name.GetStringLength());
-      out << YAML::Value;
+      std::string key(member.name.GetString(), member.name.GetStringLength());
+      out << YAML::Key;
+      if (!plain_yaml_reads_as_string(key)) {
+        out << YAML::DoubleQuoted;
+      }
+      out << key << YAML::Value;
       emit_yaml(out, member.value);
     }
     out << YAML::EndMap;
@@ -89,20 +78,19 @@ void emit_yaml(YAML::Emitter& out, const rapidjson::Value& value) {
     }
     out << YAML::EndSeq;
   } else if (value.IsString()) {
-    // Quoted when YAML would read it as something else ("true", "12", "null").
     std::string text(value.GetString(), value.GetStringLength());
-    if (needs_quotes(text)) {
+    if (!plain_yaml_reads_as_string(text)) {
       out << YAML::DoubleQuoted;
     }
     out << text;
   } else if (value.IsBool()) {
-    out << value.GetBool();
+    out << (value.GetBool() ? "true" : "false");
   } else if (value.IsInt64()) {
     out << value.GetInt64();
   } else if (value.IsUint64()) {
     out << value.GetUint64();
   } else if (value.IsNumber()) {
-    out << value.GetDouble();
+    out << YAML::Precision(17) << value.GetDouble();
   } else {
     out << YAML::Null;
   }
