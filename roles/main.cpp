@@ -3,7 +3,7 @@
 #include "ctl/ctl.hpp"
 #include "master/master.hpp"
 #include "standalone/standalone.hpp"
-#include "unbuilt/unbuilt.hpp"
+#include "ui/ui.hpp"
 
 #include "cicd/core/error.hpp"
 
@@ -47,7 +47,7 @@ int main(int argc, char** argv) {
       return cicd::ctl::run_ctl(role_argc, role_argv);
     }
     if (role == "ui") {
-      return cicd::unbuilt::run_unbuilt_role(role, role_argc, role_argv);
+      return cicd::ui::run_ui(role_argc, role_argv);
     }
     std::fputs(k_usage, role.empty() || role == "--help" || role == "-h" ? stdout : stderr);
     return role.empty() || role == "--help" || role == "-h" ? 0 : 2;

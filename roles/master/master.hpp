@@ -3,12 +3,14 @@
 
 #include "cicd/config/options.hpp"
 #include "cicd/git/repository.hpp"
+#include "cicd/http/server.hpp"
 #include "cicd/queue/queue.hpp"
 #include "cicd/results/result_store.hpp"
 #include "cicd/store/store.hpp"
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace cicd::master {
 
@@ -26,9 +28,17 @@ struct Services {
 };
 Services open_services(const config::ServiceOptions& options);
 
+// Another handler served by the same server: requests whose path is `prefix` or starts with
+// `prefix` + "/" go to it instead of the API (standalone mounts the ui at "/ui").
+struct Mount {
+  std::string prefix;
+  http::Handler handler;
+};
+
 // Serves the API until SIGINT or SIGTERM. `on_listening` runs once the port is bound.
 void serve_api(const config::ServiceOptions& options, Services& services,
-               const std::function<void(std::uint16_t port)>& on_listening);
+               const std::function<void(std::uint16_t port)>& on_listening,
+               const std::vector<Mount>& mounts = {});
 
 // A name for this process as the holder of periodic duties (<host>-<pid>-<random>).
 std::string sweeper_holder();

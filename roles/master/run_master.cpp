@@ -57,15 +57,25 @@ Services open_services(const config::ServiceOptions& options) {
 }
 
 void serve_api(const config::ServiceOptions& options, Services& services,
-               const std::function<void(std::uint16_t port)>& on_listening) {
+               const std::function<void(std::uint16_t port)>& on_listening,
+               const std::vector<Mount>& mounts) {
   auto listen = config::parse_listen(options.listen);
   Api api(ApiDependencies{*services.store, *services.queue, *services.results,
                           services.keys.token_key, services.keys.secret_box, *services.repo_cache});
   http::ServerOptions server_options;
   server_options.host = listen.host;
   server_options.port = listen.port;
-  http::Server server(server_options,
-                      [&api](http::Request&& request) { return api.handle(std::move(request)); });
+  http::Server server(server_options, [&api, &mounts](http::Request&& request) {
+    std::string_view target(request.target().data(), request.target().size());
+    for (const auto& mount : mounts) {
+      if (target.starts_with(mount.prefix) &&
+          (target.size() == mount.prefix.size() || target[mount.prefix.size()] == '/' ||
+           target[mount.prefix.size()] == '?')) {
+        return mount.handler(std::move(request));
+      }
+    }
+    return api.handle(std::move(request));
+  });
   log::info("serving the API on http://{}:{}", listen.host, server.port());
   on_listening(server.port());
   server.run();

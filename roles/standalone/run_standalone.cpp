@@ -5,8 +5,11 @@
 #include "../agent/agent_presence.hpp"
 #include "../master/master.hpp"
 #include "../master/sweeper.hpp"
+#include "../ui/ui.hpp"
 
 #include "cicd/core/log.hpp"
+
+#include <fmt/format.h>
 
 namespace cicd::standalone {
 namespace po = boost::program_options;
@@ -15,8 +18,8 @@ namespace {
 constexpr const char* k_usage =
     "Usage: cicd standalone [options]\n"
     "       cicd standalone token create --sub NAME --scope read|trigger|admin [--ttl 30d]\n\n"
-    "Runs the API and an agent in one process on SQLite, an in-process queue and results on\n"
-    "disk under --data-dir. Jobs run in Docker (DOCKER_HOST, or /var/run/docker.sock).\n"
+    "Runs the API, an agent and the web pages (at /ui/) in one process on SQLite, an in-process\n"
+    "queue and results on disk under --data-dir. Jobs run in Docker (DOCKER_HOST, or /var/run/docker.sock).\n"
     "SIGINT/SIGTERM aborts the runs in progress, cleans up and exits.";
 
 } // namespace
@@ -72,7 +75,24 @@ int run_standalone(int argc, const char* const* argv) {
   presence.start();
   master::Sweeper sweeper(*services.store, *services.queue, *services.results, sweeper_options);
   sweeper.start();
-  master::serve_api(options, services, [](std::uint16_t) {});
+  // The web pages at /ui/, calling this process's own API over loopback like any client.
+  ui::Ui ui(ui::UiOptions{"", "/ui", false});
+  auto listen = config::parse_listen(options.listen);
+  std::string api_host = listen.host;
+  if (api_host == "0.0.0.0" || api_host.empty()) {
+    api_host = "127.0.0.1";
+  } else if (api_host == "::" || api_host == "[::]") {
+    api_host = "[::1]";
+  } else if (api_host.find(':') != std::string::npos && api_host.front() != '[') {
+    api_host = "[" + api_host + "]";
+  }
+  master::serve_api(
+      options, services,
+      [&ui, &api_host](std::uint16_t port) {
+        ui.set_api_url(fmt::format("http://{}:{}", api_host, port));
+        log::info("serving the web pages on /ui/");
+      },
+      {master::Mount{"/ui", [&ui](http::Request&& request) { return ui.handle(std::move(request)); }}});
   sweeper.stop();
   log::info("stopping: aborting the runs in progress");
   agent.stop_now();

@@ -1,0 +1,209 @@
+// A run: GET /jobs/{job}/runs/{id} (status, commit, timings, agent, results, JUnit summary,
+// the console so far), POST …/abort, GET …/results/{name} (downloads relayed from the API),
+// GET …/console/events (the master's console event stream relayed for the live console).
+#include "page_context.hpp"
+#include "stream_relay.hpp"
+
+#include <boost/beast/http/field.hpp>
+
+#include <fmt/format.h>
+
+namespace cicd::ui {
+namespace {
+using boost::beast::http::field;
+
+// The console shown in the page itself: its last bytes; all of it is a download away.
+constexpr std::int64_t k_inline_console = 256 * 1024;
+
+std::string run_path(const http::RouteMatch& match) {
+  return "/jobs/" + url_segment(match.capture("job")) + "/runs/" +
+         url_segment(match.capture("id"));
+}
+
+http::ClientRequest api_request(const PageContext& context, const std::string& path) {
+  http::ClientRequest request;
+  request.url = context.api_url + path;
+  request.user_agent = "cicd-ui/" CICD_VERSION;
+  request.headers.push_back("Authorization: Bearer " + context.token);
+  return request;
+}
+
+http::Reply run_page(const PageContext& context, const http::Request&,
+                     const http::RouteMatch& match) {
+  auto path = run_path(match);
+  auto run_response = context.api("GET", path);
+  if (run_response.status != 200) {
+    return api_failure_page(context, run_response);
+  }
+  rapidjson::Document run;
+  run.Parse(run_response.body.c_str());
+  if (run.HasParseError() || !run.IsObject()) {
+    return api_failure_page(context, run_response);
+  }
+  auto data = run_summary(run, context.base);
+  auto job = std::string(match.capture("job"));
+  data.set("job_href", context.base + "/jobs/" + url_segment(job));
+  data.set("commit", json_string(run, "commitSha"));
+  data.set("agent", json_string(run, "agent"));
+  data.set("reason", json_string(run, "reason"));
+  data.set("exit_code", json_string(run, "exitCode"));
+  data.set("queue_position", json_string(run, "queuePosition"));
+  data.set("abort_requested", json_string(run, "abortRequested") == "true"
+                                  ? Data::type::bool_true
+                                  : Data::type::bool_false);
+  kainjow::mustache::list parameters;
+  if (run.HasMember("parameters") && run["parameters"].IsObject()) {
+    for (const auto& member : run["parameters"].GetObject()) {
+      Data parameter;
+      parameter.set("name", member.name.GetString());
+      parameter.set("value", json_string(run["parameters"], member.name.GetString()));
+      parameters.push_back(parameter);
+    }
+  }
+  data.set("parameters", parameters);
+  data.set("has_parameters", parameters.empty() ? Data::type::bool_false : Data::type::bool_true);
+
+  // Results, with the JUnit summaries.
+  std::int64_t console_size = -1;
+  kainjow::mustache::list results;
+  kainjow::mustache::list junit;
+  if (auto listed = context.get_json(path + "/results");
+      listed && listed->HasMember("items") && (*listed)["items"].IsArray()) {
+    data.set("results_expired", json_string(*listed, "resultsExpired") == "true"
+                                    ? Data::type::bool_true
+                                    : Data::type::bool_false);
+    for (const auto& item : (*listed)["items"].GetArray()) {
+      auto name = json_string(item, "name");
+      std::int64_t size = item.HasMember("size") && item["size"].IsInt64() ? item["size"].GetInt64() : 0;
+      if (name == "console") {
+        console_size = size;
+      }
+      Data result;
+      result.set("name", name);
+      result.set("size", human_size(size));
+      result.set("content_type", json_string(item, "contentType"));
+      result.set("href", context.base + path + "/results/" + name);
+      results.push_back(result);
+      if (item.HasMember("summary") && item["summary"].IsObject()) {
+        const auto& s = item["summary"];
+        Data summary;
+        summary.set("name", name);
+        for (const char* key : {"tests", "passed", "failures", "errors", "skipped"}) {
+          summary.set(key, json_string(s, key));
+        }
+        summary.set("time", json_string(s, "time"));
+        bool failing = json_string(s, "failures") != "0" || json_string(s, "errors") != "0";
+        summary.set("failing", failing ? Data::type::bool_true : Data::type::bool_false);
+        junit.push_back(summary);
+      }
+    }
+  }
+  data.set("results", results);
+  data.set("has_results", results.empty() ? Data::type::bool_false : Data::type::bool_true);
+  data.set("junit", junit);
+
+  // The console so far: the last k_inline_console bytes, and where the live view goes on.
+  std::int64_t start = console_size > k_inline_console ? console_size - k_inline_console : 0;
+  auto console = context.api("GET", path + "/results/console?offset=" + std::to_string(start));
+  std::string text = console.status == 200 ? console.body : std::string();
+  data.set("console", text);
+  data.set("console_cut", start > 0 ? Data::type::bool_true : Data::type::bool_false);
+  data.set("console_offset", std::to_string(start + static_cast<std::int64_t>(text.size())));
+  data.set("console_href", context.base + path + "/results/console");
+  data.set("events_href", context.base + path + "/console/events");
+  data.set("abort_href", context.base + path + "/abort");
+  return render_page(context, "run", fmt::format("{} #{}", job, match.capture("id")), data);
+}
+
+http::Reply abort_run(const PageContext& context, const http::Request&,
+                      const http::RouteMatch& match) {
+  auto path = run_path(match);
+  auto response = context.api("POST", path + "/abort");
+  if (response.status == 200 || response.status == 202 || response.status == 409) {
+    return redirect(context.base + path); // 409: it ended meanwhile; the page shows how
+  }
+  return api_failure_page(context, response);
+}
+
+http::Reply download(const PageContext& context, const http::RouteMatch& match,
+                     const std::string& name) {
+  auto path = run_path(match);
+  auto listed = context.get_json(path + "/results");
+  std::string content_type;
+  bool found = false;
+  if (listed && listed->HasMember("items") && (*listed)["items"].IsArray()) {
+    for (const auto& item : (*listed)["items"].GetArray()) {
+      if (json_string(item, "name") == name) {
+        content_type = json_string(item, "contentType");
+        found = true;
+      }
+    }
+  }
+  if (!found) {
+    return not_found_page(context, "This run has no result by that name.");
+  }
+  http::Response response{http::Status::ok, 11};
+  response.set(field::content_type,
+               content_type.empty() ? std::string("application/octet-stream") : content_type);
+  auto file = name.substr(name.rfind('/') + 1);
+  // Names are [A-Za-z0-9._-] (the API's rules), so they need no quoting beyond the quotes.
+  if (name == "console") {
+    response.set(field::content_disposition, "inline");
+  } else {
+    response.set(field::content_disposition, fmt::format("attachment; filename=\"{}\"", file));
+  }
+  response.set("X-Content-Type-Options", "nosniff");
+  response.set(field::cache_control, "no-store");
+  return http::Reply(std::move(response),
+                     relay_stream(api_request(context, path + "/results/" + url_segment(name))));
+}
+
+http::Reply result(const PageContext& context, const http::Request&,
+                   const http::RouteMatch& match) {
+  return download(context, match, std::string(match.capture("name")));
+}
+
+http::Reply service_log(const PageContext& context, const http::Request&,
+                        const http::RouteMatch& match) {
+  return download(context, match, "services/" + std::string(match.capture("name")));
+}
+
+http::Reply console_events(const PageContext& context, const http::Request& request,
+                           const http::RouteMatch& match) {
+  auto path = run_path(match);
+  // An EventSource that reconnects says where it was; the first connection says ?offset=.
+  std::string offset(request["Last-Event-ID"]);
+  if (offset.empty()) {
+    offset = std::string(match.target.param("offset"));
+  }
+  if (offset.find_first_not_of("0123456789") != std::string::npos) {
+    offset.clear();
+  }
+  // Check access first, so that a refused token gets its status and not an empty stream.
+  auto run = context.api("GET", path);
+  if (run.status != 200) {
+    http::Response response{static_cast<http::Status>(run.status == 0 ? 502 : run.status), 11};
+    response.prepare_payload();
+    return response;
+  }
+  auto upstream = api_request(context, path + "/results/console?follow=true" +
+                                           (offset.empty() ? "" : "&offset=" + offset));
+  upstream.headers.emplace_back("Accept: text/event-stream");
+  http::Response response{http::Status::ok, 11};
+  response.set(field::content_type, "text/event-stream");
+  response.set(field::cache_control, "no-store");
+  response.set("X-Accel-Buffering", "no");
+  return http::Reply(std::move(response), relay_stream(std::move(upstream)));
+}
+
+} // namespace
+
+void add_run_pages(PageRoutes& routes) {
+  routes.add(http::Verb::get, "/jobs/{job}/runs/{id}", run_page);
+  routes.add(http::Verb::post, "/jobs/{job}/runs/{id}/abort", abort_run);
+  routes.add(http::Verb::get, "/jobs/{job}/runs/{id}/results/services/{name}", service_log);
+  routes.add(http::Verb::get, "/jobs/{job}/runs/{id}/results/{name}", result);
+  routes.add(http::Verb::get, "/jobs/{job}/runs/{id}/console/events", console_events);
+}
+
+} // namespace cicd::ui
