@@ -145,7 +145,15 @@ http::Reply download(const PageContext& context, const http::RouteMatch& match,
   http::Response response{http::Status::ok, 11};
   response.set(field::content_type,
                content_type.empty() ? std::string("application/octet-stream") : content_type);
+  // The API's own filename (Content-Disposition) is not relayed: the same rule makes it.
   auto file = name.substr(name.rfind('/') + 1);
+  if (content_type == "application/gzip" && !file.ends_with(".tar.gz")) {
+    file += ".tar.gz";
+  } else if (content_type == "application/zip" && !file.ends_with(".zip")) {
+    file += ".zip";
+  } else if (content_type == "application/xml" && !file.ends_with(".xml")) {
+    file += ".xml";
+  }
   // Names are [A-Za-z0-9._-] (the API's rules), so they need no quoting beyond the quotes.
   if (name == "console") {
     response.set(field::content_disposition, "inline");
