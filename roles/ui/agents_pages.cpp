@@ -21,11 +21,11 @@ http::Reply agents_page(const PageContext& context, const http::Request&,
   for (const auto& agent : list["items"].GetArray()) {
     Data row;
     auto id = json_string(agent, "id");
-    row.set("id", id);
-    row.set("host", json_string(agent, "host"));
-    row.set("version", json_string(agent, "version"));
-    row.set("slots", json_string(agent, "slots"));
-    row.set("running", json_string(agent, "running"));
+    put(row, "id", id);
+    put(row, "host", json_string(agent, "host"));
+    put(row, "version", json_string(agent, "version"));
+    put(row, "slots", json_string(agent, "slots"));
+    put(row, "running", json_string(agent, "running"));
     std::string classes;
     if (agent.HasMember("resourceClasses") && agent["resourceClasses"].IsArray()) {
       for (const auto& c : agent["resourceClasses"].GetArray()) {
@@ -34,18 +34,18 @@ http::Reply agents_page(const PageContext& context, const http::Request&,
         }
       }
     }
-    row.set("classes", classes);
-    row.set("draining", json_string(agent, "draining") == "true" ? Data::type::bool_true
+    put(row, "classes", classes);
+    put(row, "draining", json_string(agent, "draining") == "true" ? Data::type::bool_true
                                                                   : Data::type::bool_false);
     auto heartbeat = json_string(agent, "lastHeartbeatAt");
-    row.set("heartbeat_at", heartbeat);
-    row.set("heartbeat_rel", relative_time(heartbeat));
-    row.set("drain_href", context.base + "/agents/" + url_segment(id) + "/drain");
+    put(row, "heartbeat_at", heartbeat);
+    put(row, "heartbeat_rel", relative_time(heartbeat));
+    put(row, "drain_href", context.base + "/agents/" + url_segment(id) + "/drain");
     rows.push_back(row);
   }
   Data data;
-  data.set("agents", rows);
-  data.set("empty", rows.empty() ? Data::type::bool_true : Data::type::bool_false);
+  put(data, "agents", rows);
+  put(data, "empty", rows.empty() ? Data::type::bool_true : Data::type::bool_false);
   return render_page(context, "agents", "Agents", data);
 }
 

@@ -3,6 +3,7 @@
 #include "page_context.hpp"
 
 #include <rapidjson/stringbuffer.h>
+#include <rapidjson/prettywriter.h>
 #include <rapidjson/writer.h>
 
 #include <charconv>
@@ -35,16 +36,16 @@ kainjow::mustache::list parameter_fields(const rapidjson::Value& job,
       value = form_value(*typed, "p." + name);
     }
     Data field;
-    field.set("name", name);
-    field.set("id", "p-" + name);
-    field.set("required", definition.HasMember("required") && definition["required"].IsBool() &&
+    put(field, "name", name);
+    put(field, "id", "p-" + name);
+    put(field, "required", definition.HasMember("required") && definition["required"].IsBool() &&
                                   definition["required"].GetBool()
                               ? Data::type::bool_true
                               : Data::type::bool_false);
     if (type == "bool") {
-      field.set("checkbox", Data::type::bool_true);
+      put(field, "checkbox", Data::type::bool_true);
       bool checked = typed != nullptr ? typed->count("p." + name) > 0 : value == "true";
-      field.set("checked", checked ? Data::type::bool_true : Data::type::bool_false);
+      put(field, "checked", checked ? Data::type::bool_true : Data::type::bool_false);
     } else if (type == "choice") {
       kainjow::mustache::list options;
       if (definition.HasMember("choices") && definition["choices"].IsArray()) {
@@ -53,19 +54,19 @@ kainjow::mustache::list parameter_fields(const rapidjson::Value& job,
             continue;
           }
           Data option;
-          option.set("value", choice.GetString());
-          option.set("selected",
+          put(option, "value", choice.GetString());
+          put(option, "selected",
                      value == choice.GetString() ? Data::type::bool_true : Data::type::bool_false);
           options.push_back(option);
         }
       }
-      field.set("select", Data::type::bool_true);
-      field.set("options", options);
+      put(field, "select", Data::type::bool_true);
+      put(field, "options", options);
     } else {
-      field.set(type == "integer" ? "number" : "text", Data::type::bool_true);
-      field.set("value", value);
+      put(field, type == "integer" ? "number" : "text", Data::type::bool_true);
+      put(field, "value", value);
     }
-    field.set("type", type);
+    put(field, "type", type);
     fields.push_back(field);
   }
   return fields;
@@ -84,30 +85,31 @@ http::Reply render_job(const PageContext& context, const std::string& name,
     return api_failure_page(context, job_response);
   }
   Data data;
-  data.set("name", name);
-  data.set("href", context.base + "/jobs/" + url_segment(name));
-  data.set("type", json_string(job, "type"));
-  data.set("description", json_string(job, "description"));
-  data.set("repo_url", json_string(job, "repoUrl"));
-  data.set("config_path", json_string(job, "configPath"));
-  data.set("resource_class", json_string(job, "resourceClass"));
+  put(data, "name", name);
+  put(data, "href", context.base + "/jobs/" + url_segment(name));
+  put(data, "type", json_string(job, "type"));
+  put(data, "description", json_string(job, "description"));
+  put(data, "repo_url", json_string(job, "repoUrl"));
+  put(data, "config_path", json_string(job, "configPath"));
+  put(data, "resource_class", json_string(job, "resourceClass"));
   if (job.HasMember("image")) {
-    data.set("image", job["image"].IsString() ? std::string(job["image"].GetString())
+    put(data, "image", job["image"].IsString() ? std::string(job["image"].GetString())
                                               : compact_json(job["image"]));
   }
   // The whole definition as the API holds it, for whoever wants every detail.
   rapidjson::StringBuffer pretty;
-  rapidjson::Writer<rapidjson::StringBuffer> writer(pretty);
+  rapidjson::PrettyWriter<rapidjson::StringBuffer> writer(pretty);
+  writer.SetIndent(' ', 2);
   job.Accept(writer);
-  data.set("definition", std::string(pretty.GetString(), pretty.GetSize()));
+  put(data, "definition", std::string(pretty.GetString(), pretty.GetSize()));
   auto fields = parameter_fields(job, form);
-  data.set("has_fields", fields.empty() ? Data::type::bool_false : Data::type::bool_true);
-  data.set("fields", fields);
-  data.set("error", error);
+  put(data, "has_fields", fields.empty() ? Data::type::bool_false : Data::type::bool_true);
+  put(data, "fields", fields);
+  put(data, "error", error);
   std::string branch = form != nullptr ? form_value(*form, "branch") : "main";
   std::string commit = form != nullptr ? form_value(*form, "commit") : "";
-  data.set("branch", branch);
-  data.set("commit", commit);
+  put(data, "branch", branch);
+  put(data, "commit", commit);
 
   std::string path = "/jobs/" + url_segment(name) + "/runs?limit=" + std::to_string(k_runs_page);
   if (auto after = match.target.param("after"); !after.empty()) {
@@ -125,9 +127,9 @@ http::Reply render_job(const PageContext& context, const std::string& name,
       next = context.base + "/jobs/" + url_segment(name) + "?after=" + next_api.substr(at + 6);
     }
   }
-  data.set("runs", rows);
-  data.set("no_runs", rows.empty() ? Data::type::bool_true : Data::type::bool_false);
-  data.set("next", next);
+  put(data, "runs", rows);
+  put(data, "no_runs", rows.empty() ? Data::type::bool_true : Data::type::bool_false);
+  put(data, "next", next);
   return render_page(context, "job", name, data,
                      error.empty() ? http::Status::ok : http::Status::bad_request);
 }

@@ -34,15 +34,15 @@ http::Reply jobs_page(const PageContext& context, const http::Request&,
         continue;
       }
       Data row;
-      row.set("name", name);
-      row.set("href", context.base + "/jobs/" + url_segment(name));
-      row.set("type", json_string(job, "type"));
-      row.set("description", json_string(job, "description"));
+      put(row, "name", name);
+      put(row, "href", context.base + "/jobs/" + url_segment(name));
+      put(row, "type", json_string(job, "type"));
+      put(row, "description", json_string(job, "description"));
       if (auto runs = context.get_json("/jobs/" + url_segment(name) + "/runs?limit=1");
           runs && (*runs)["items"].IsArray() && !(*runs)["items"].Empty()) {
-        row.set("last", run_summary((*runs)["items"][0], context.base));
+        put(row, "last", run_summary((*runs)["items"][0], context.base));
       } else {
-        row.set("never", Data::type::bool_true);
+        put(row, "never", Data::type::bool_true);
       }
       rows.push_back(row);
     }
@@ -60,10 +60,10 @@ http::Reply jobs_page(const PageContext& context, const http::Request&,
     path = next_api;
   }
   Data data;
-  data.set("filter", filter);
-  data.set("empty", rows.empty() ? Data::type::bool_true : Data::type::bool_false);
-  data.set("jobs", rows);
-  data.set("next", next);
+  put(data, "filter", filter);
+  put(data, "empty", rows.empty() ? Data::type::bool_true : Data::type::bool_false);
+  put(data, "jobs", rows);
+  put(data, "next", next);
   return render_page(context, "jobs", "Jobs", data);
 }
 

@@ -84,6 +84,20 @@ std::string span_words(long long seconds) {
 
 } // namespace
 
+void put(Data& data, const std::string& key, const std::string& value) {
+  if (!value.empty()) {
+    data.set(key, value);
+  }
+}
+void put(Data& data, const std::string& key, const char* value) {
+  put(data, key, std::string(value));
+}
+void put(Data& data, const std::string& key, const Data& value) { data.set(key, value); }
+void put(Data& data, const std::string& key, const kainjow::mustache::list& value) {
+  data.set(key, value);
+}
+void put(Data& data, const std::string& key, Data::type value) { data.set(key, value); }
+
 http::ClientResponse PageContext::api(const std::string& method, const std::string& path,
                                       const std::string& body) const {
   http::Client client;
@@ -137,14 +151,14 @@ std::string render_template(const std::string& name, const Data& data) {
 
 http::Response render_page(const PageContext& context, const std::string& name,
                            const std::string& title, Data data, http::Status status) {
-  data.set("base", context.base);
-  data.set("csrf", context.csrf);
+  put(data, "base", context.base);
+  put(data, "csrf", context.csrf);
   Data layout;
-  layout.set("title", title);
-  layout.set("base", context.base);
-  layout.set("csrf", context.csrf);
-  layout.set("signed_in", context.token.empty() ? Data::type::bool_false : Data::type::bool_true);
-  layout.set("content", render_template(name, data));
+  put(layout, "title", title);
+  put(layout, "base", context.base);
+  put(layout, "csrf", context.csrf);
+  put(layout, "signed_in", context.token.empty() ? Data::type::bool_false : Data::type::bool_true);
+  put(layout, "content", render_template(name, data));
   http::Response response{status, 11};
   response.set(field::content_type, "text/html; charset=utf-8");
   response.set(field::cache_control, "no-store");
@@ -168,7 +182,7 @@ http::Response redirect(const std::string& location) {
 
 http::Response not_found_page(const PageContext& context, const std::string& what) {
   Data data;
-  data.set("what", what);
+  put(data, "what", what);
   return render_page(context, "not_found", "Not found", data, http::Status::not_found);
 }
 
@@ -187,9 +201,9 @@ http::Response api_failure_page(const PageContext& context, const http::ClientRe
                                                   : detail);
   }
   Data data;
-  data.set("status", response.status == 0 ? std::string("no answer")
+  put(data, "status", response.status == 0 ? std::string("no answer")
                                           : std::to_string(response.status));
-  data.set("detail", detail);
+  put(data, "detail", detail);
   auto status = response.status == 0 ? http::Status::bad_gateway
                                       : static_cast<http::Status>(response.status);
   return render_page(context, "error", "The API refused", data, status);
@@ -302,8 +316,8 @@ Data status_data(const std::string& status) {
   } else if (status.empty()) {
     words = "never run";
   }
-  data.set("words", words);
-  data.set("class", "status-" + (status.empty() ? std::string("none") : status));
+  put(data, "words", words);
+  put(data, "class", "status-" + (status.empty() ? std::string("none") : status));
   return data;
 }
 
@@ -311,22 +325,22 @@ Data run_summary(const rapidjson::Value& run, const std::string& base) {
   Data data;
   auto id = json_string(run, "id");
   auto job = json_string(run, "job");
-  data.set("id", id);
-  data.set("job", job);
-  data.set("href", base + "/jobs/" + url_segment(job) + "/runs/" + id);
+  put(data, "id", id);
+  put(data, "job", job);
+  put(data, "href", base + "/jobs/" + url_segment(job) + "/runs/" + id);
   auto status = json_string(run, "status");
-  data.set("status", status_data(status));
+  put(data, "status", status_data(status));
   auto queued = json_string(run, "queuedAt");
   auto started = json_string(run, "startedAt");
   auto finished = json_string(run, "finishedAt");
-  data.set("queued_at", queued);
-  data.set("queued_rel", relative_time(queued));
-  data.set("started_at", started);
-  data.set("started_rel", started.empty() ? std::string("not yet") : relative_time(started));
-  data.set("finished_at", finished);
-  data.set("finished_rel", finished.empty() ? std::string() : relative_time(finished));
+  put(data, "queued_at", queued);
+  put(data, "queued_rel", relative_time(queued));
+  put(data, "started_at", started);
+  put(data, "started_rel", started.empty() ? std::string("not yet") : relative_time(started));
+  put(data, "finished_at", finished);
+  put(data, "finished_rel", finished.empty() ? std::string() : relative_time(finished));
   bool ongoing = status == "queued" || status == "running";
-  data.set("duration", started.empty() ? std::string()
+  put(data, "duration", started.empty() ? std::string()
                                        : duration_between(started, ongoing ? "" : finished));
   std::string trigger;
   if (run.HasMember("trigger") && run["trigger"].IsObject()) {
@@ -342,8 +356,8 @@ Data run_summary(const rapidjson::Value& run, const std::string& base) {
       trigger += " · by " + by;
     }
   }
-  data.set("trigger", trigger);
-  data.set("ongoing", ongoing ? Data::type::bool_true : Data::type::bool_false);
+  put(data, "trigger", trigger);
+  put(data, "ongoing", ongoing ? Data::type::bool_true : Data::type::bool_false);
   return data;
 }
 

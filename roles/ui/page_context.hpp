@@ -20,6 +20,14 @@ namespace cicd::ui {
 
 using Data = kainjow::mustache::data;
 
+// Sets `key` in a template's data. Mustache treats every string as true, empty ones too, so an
+// empty string is left out: {{#reason}}…{{/reason}} then shows only when there is a reason.
+void put(Data& data, const std::string& key, const std::string& value);
+void put(Data& data, const std::string& key, const char* value);
+void put(Data& data, const std::string& key, const Data& value);
+void put(Data& data, const std::string& key, const kainjow::mustache::list& value);
+void put(Data& data, const std::string& key, Data::type value);
+
 // One request's view of the world. Thread safety: none (one per request).
 struct PageContext {
   std::string api_url;

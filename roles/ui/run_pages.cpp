@@ -42,26 +42,26 @@ http::Reply run_page(const PageContext& context, const http::Request&,
   }
   auto data = run_summary(run, context.base);
   auto job = std::string(match.capture("job"));
-  data.set("job_href", context.base + "/jobs/" + url_segment(job));
-  data.set("commit", json_string(run, "commitSha"));
-  data.set("agent", json_string(run, "agent"));
-  data.set("reason", json_string(run, "reason"));
-  data.set("exit_code", json_string(run, "exitCode"));
-  data.set("queue_position", json_string(run, "queuePosition"));
-  data.set("abort_requested", json_string(run, "abortRequested") == "true"
+  put(data, "job_href", context.base + "/jobs/" + url_segment(job));
+  put(data, "commit", json_string(run, "commitSha"));
+  put(data, "agent", json_string(run, "agent"));
+  put(data, "reason", json_string(run, "reason"));
+  put(data, "exit_code", json_string(run, "exitCode"));
+  put(data, "queue_position", json_string(run, "queuePosition"));
+  put(data, "abort_requested", json_string(run, "abortRequested") == "true"
                                   ? Data::type::bool_true
                                   : Data::type::bool_false);
   kainjow::mustache::list parameters;
   if (run.HasMember("parameters") && run["parameters"].IsObject()) {
     for (const auto& member : run["parameters"].GetObject()) {
       Data parameter;
-      parameter.set("name", member.name.GetString());
-      parameter.set("value", json_string(run["parameters"], member.name.GetString()));
+      put(parameter, "name", member.name.GetString());
+      put(parameter, "value", json_string(run["parameters"], member.name.GetString()));
       parameters.push_back(parameter);
     }
   }
-  data.set("parameters", parameters);
-  data.set("has_parameters", parameters.empty() ? Data::type::bool_false : Data::type::bool_true);
+  put(data, "parameters", parameters);
+  put(data, "has_parameters", parameters.empty() ? Data::type::bool_false : Data::type::bool_true);
 
   // Results, with the JUnit summaries.
   std::int64_t console_size = -1;
@@ -69,7 +69,7 @@ http::Reply run_page(const PageContext& context, const http::Request&,
   kainjow::mustache::list junit;
   if (auto listed = context.get_json(path + "/results");
       listed && listed->HasMember("items") && (*listed)["items"].IsArray()) {
-    data.set("results_expired", json_string(*listed, "resultsExpired") == "true"
+    put(data, "results_expired", json_string(*listed, "resultsExpired") == "true"
                                     ? Data::type::bool_true
                                     : Data::type::bool_false);
     for (const auto& item : (*listed)["items"].GetArray()) {
@@ -79,39 +79,39 @@ http::Reply run_page(const PageContext& context, const http::Request&,
         console_size = size;
       }
       Data result;
-      result.set("name", name);
-      result.set("size", human_size(size));
-      result.set("content_type", json_string(item, "contentType"));
-      result.set("href", context.base + path + "/results/" + name);
+      put(result, "name", name);
+      put(result, "size", human_size(size));
+      put(result, "content_type", json_string(item, "contentType"));
+      put(result, "href", context.base + path + "/results/" + name);
       results.push_back(result);
       if (item.HasMember("summary") && item["summary"].IsObject()) {
         const auto& s = item["summary"];
         Data summary;
-        summary.set("name", name);
+        put(summary, "name", name);
         for (const char* key : {"tests", "passed", "failures", "errors", "skipped"}) {
-          summary.set(key, json_string(s, key));
+          put(summary, key, json_string(s, key));
         }
-        summary.set("time", json_string(s, "time"));
+        put(summary, "time", json_string(s, "time"));
         bool failing = json_string(s, "failures") != "0" || json_string(s, "errors") != "0";
-        summary.set("failing", failing ? Data::type::bool_true : Data::type::bool_false);
+        put(summary, "failing", failing ? Data::type::bool_true : Data::type::bool_false);
         junit.push_back(summary);
       }
     }
   }
-  data.set("results", results);
-  data.set("has_results", results.empty() ? Data::type::bool_false : Data::type::bool_true);
-  data.set("junit", junit);
+  put(data, "results", results);
+  put(data, "has_results", results.empty() ? Data::type::bool_false : Data::type::bool_true);
+  put(data, "junit", junit);
 
   // The console so far: the last k_inline_console bytes, and where the live view goes on.
   std::int64_t start = console_size > k_inline_console ? console_size - k_inline_console : 0;
   auto console = context.api("GET", path + "/results/console?offset=" + std::to_string(start));
   std::string text = console.status == 200 ? console.body : std::string();
-  data.set("console", text);
-  data.set("console_cut", start > 0 ? Data::type::bool_true : Data::type::bool_false);
-  data.set("console_offset", std::to_string(start + static_cast<std::int64_t>(text.size())));
-  data.set("console_href", context.base + path + "/results/console");
-  data.set("events_href", context.base + path + "/console/events");
-  data.set("abort_href", context.base + path + "/abort");
+  put(data, "console", text);
+  put(data, "console_cut", start > 0 ? Data::type::bool_true : Data::type::bool_false);
+  put(data, "console_offset", std::to_string(start + static_cast<std::int64_t>(text.size())));
+  put(data, "console_href", context.base + path + "/results/console");
+  put(data, "events_href", context.base + path + "/console/events");
+  put(data, "abort_href", context.base + path + "/abort");
   return render_page(context, "run", fmt::format("{} #{}", job, match.capture("id")), data);
 }
 

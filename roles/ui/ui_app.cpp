@@ -212,7 +212,7 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
     next = options.prefix + "/jobs";
   }
   Data data;
-  data.set("next", next);
+  put(data, "next", next);
   if (request.method() == http::Verb::post) {
     auto form = parse_form(request.body());
     auto token = form_value(form, "token");
@@ -226,10 +226,10 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
     if (!form_next.empty() && form_next.front() == '/' && !form_next.starts_with("//") &&
         form_next.starts_with(options.prefix)) {
       next = form_next;
-      data.set("next", next);
+      put(data, "next", next);
     }
     if (!cookie_safe(token)) {
-      data.set("error", "That does not look like a token: paste the whole output of "
+      put(data, "error", "That does not look like a token: paste the whole output of "
                         "`cicd ctl token create` (or `cicd standalone token create`).");
       return render_page(context, "signin", "Sign in", data, http::Status::bad_request);
     }
@@ -237,11 +237,11 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
     trial.token = token;
     auto check = trial.api("GET", "/jobs?limit=1");
     if (check.status == 401 || check.status == 403) {
-      data.set("error", "The server refused this token (expired, or signed with another key).");
+      put(data, "error", "The server refused this token (expired, or signed with another key).");
       return render_page(context, "signin", "Sign in", data, http::Status::unauthorized);
     }
     if (check.status < 200 || check.status >= 300) {
-      data.set("error", fmt::format("The API at {} did not answer as expected ({}).",
+      put(data, "error", fmt::format("The API at {} did not answer as expected ({}).",
                                     context.api_url, check.status));
       return render_page(context, "signin", "Sign in", data, http::Status::bad_gateway);
     }
