@@ -19,7 +19,8 @@ constexpr const char* k_usage =
     "Usage: cicd standalone [options]\n"
     "       cicd standalone token create --sub NAME --scope read|trigger|admin [--ttl 30d]\n\n"
     "Runs the API, an agent and the web pages (at /ui/) in one process on SQLite, an in-process\n"
-    "queue and results on disk under --data-dir. Jobs run in Docker (DOCKER_HOST, or /var/run/docker.sock).\n"
+    "queue and results on disk under --data-dir. Jobs run in Docker (DOCKER_HOST, or "
+    "/var/run/docker.sock).\n"
     "SIGINT/SIGTERM aborts the runs in progress, cleans up and exits.";
 
 } // namespace
@@ -86,13 +87,14 @@ int run_standalone(int argc, const char* const* argv) {
   } else if (api_host.find(':') != std::string::npos && api_host.front() != '[') {
     api_host = "[" + api_host + "]";
   }
-  master::serve_api(
-      options, services,
-      [&ui, &api_host](std::uint16_t port) {
-        ui.set_api_url(fmt::format("http://{}:{}", api_host, port));
-        log::info("serving the web pages on /ui/");
-      },
-      {master::Mount{"/ui", [&ui](http::Request&& request) { return ui.handle(std::move(request)); }}});
+  master::serve_api(options, services,
+                    [&ui, &api_host](std::uint16_t port) {
+                      ui.set_api_url(fmt::format("http://{}:{}", api_host, port));
+                      log::info("serving the web pages on /ui/");
+                    },
+                    {master::Mount{"/ui", [&ui](http::Request&& request) {
+                                     return ui.handle(std::move(request));
+                                   }}});
   sweeper.stop();
   log::info("stopping: aborting the runs in progress");
   agent.stop_now();

@@ -5,8 +5,7 @@
 namespace cicd::ui {
 namespace {
 
-http::Reply agents_page(const PageContext& context, const http::Request&,
-                        const http::RouteMatch&) {
+http::Reply agents_page(const PageContext& context, const http::Request&, const http::RouteMatch&) {
   auto response = context.api("GET", "/agents");
   if (response.status != 200) {
     return api_failure_page(context, response);
@@ -35,8 +34,8 @@ http::Reply agents_page(const PageContext& context, const http::Request&,
       }
     }
     put(row, "classes", classes);
-    put(row, "draining", json_string(agent, "draining") == "true" ? Data::type::bool_true
-                                                                  : Data::type::bool_false);
+    put(row, "draining",
+        json_string(agent, "draining") == "true" ? Data::type::bool_true : Data::type::bool_false);
     auto heartbeat = json_string(agent, "lastHeartbeatAt");
     put(row, "heartbeat_at", heartbeat);
     put(row, "heartbeat_rel", relative_time(heartbeat));
@@ -51,8 +50,7 @@ http::Reply agents_page(const PageContext& context, const http::Request&,
 
 http::Reply drain_agent(const PageContext& context, const http::Request&,
                         const http::RouteMatch& match) {
-  auto response =
-      context.api("POST", "/agents/" + url_segment(match.capture("agent")) + "/drain");
+  auto response = context.api("POST", "/agents/" + url_segment(match.capture("agent")) + "/drain");
   if (response.status == 202 || response.status == 200) {
     return redirect(context.base + "/agents");
   }

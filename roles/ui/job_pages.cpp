@@ -2,8 +2,8 @@
 // Run form made from its typed parameters. POST /jobs/{job}/runs: starts a run from that form.
 #include "page_context.hpp"
 
-#include <rapidjson/stringbuffer.h>
 #include <rapidjson/prettywriter.h>
+#include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
 
 #include <charconv>
@@ -38,10 +38,11 @@ kainjow::mustache::list parameter_fields(const rapidjson::Value& job,
     Data field;
     put(field, "name", name);
     put(field, "id", "p-" + name);
-    put(field, "required", definition.HasMember("required") && definition["required"].IsBool() &&
-                                  definition["required"].GetBool()
-                              ? Data::type::bool_true
-                              : Data::type::bool_false);
+    put(field, "required",
+        definition.HasMember("required") && definition["required"].IsBool() &&
+                definition["required"].GetBool()
+            ? Data::type::bool_true
+            : Data::type::bool_false);
     if (type == "bool") {
       put(field, "checkbox", Data::type::bool_true);
       bool checked = typed != nullptr ? typed->count("p." + name) > 0 : value == "true";
@@ -56,7 +57,7 @@ kainjow::mustache::list parameter_fields(const rapidjson::Value& job,
           Data option;
           put(option, "value", choice.GetString());
           put(option, "selected",
-                     value == choice.GetString() ? Data::type::bool_true : Data::type::bool_false);
+              value == choice.GetString() ? Data::type::bool_true : Data::type::bool_false);
           options.push_back(option);
         }
       }
@@ -93,8 +94,9 @@ http::Reply render_job(const PageContext& context, const std::string& name,
   put(data, "config_path", json_string(job, "configPath"));
   put(data, "resource_class", json_string(job, "resourceClass"));
   if (job.HasMember("image")) {
-    put(data, "image", job["image"].IsString() ? std::string(job["image"].GetString())
-                                              : compact_json(job["image"]));
+    put(data, "image",
+        job["image"].IsString() ? std::string(job["image"].GetString())
+                                : compact_json(job["image"]));
   }
   // The whole definition as the API holds it, for whoever wants every detail.
   rapidjson::StringBuffer pretty;

@@ -69,6 +69,8 @@ http::Reply jobs_page(const PageContext& context, const http::Request&,
 
 } // namespace
 
-void add_jobs_pages(PageRoutes& routes) { routes.add(http::Verb::get, "/jobs", jobs_page); }
+void add_jobs_pages(PageRoutes& routes) {
+  routes.add(http::Verb::get, "/jobs", jobs_page);
+}
 
 } // namespace cicd::ui

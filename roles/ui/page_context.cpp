@@ -45,8 +45,8 @@ std::string form_decode(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() &&
-               hex_value(text[i + 1]) >= 0 && hex_value(text[i + 2]) >= 0) {
+    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
+               hex_value(text[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
       i += 2;
     } else {
@@ -92,11 +92,15 @@ void put(Data& data, const std::string& key, const std::string& value) {
 void put(Data& data, const std::string& key, const char* value) {
   put(data, key, std::string(value));
 }
-void put(Data& data, const std::string& key, const Data& value) { data.set(key, value); }
+void put(Data& data, const std::string& key, const Data& value) {
+  data.set(key, value);
+}
 void put(Data& data, const std::string& key, const kainjow::mustache::list& value) {
   data.set(key, value);
 }
-void put(Data& data, const std::string& key, Data::type value) { data.set(key, value); }
+void put(Data& data, const std::string& key, Data::type value) {
+  data.set(key, value);
+}
 
 http::ClientResponse PageContext::api(const std::string& method, const std::string& path,
                                       const std::string& body) const {
@@ -197,15 +201,15 @@ http::Response api_failure_page(const PageContext& context, const http::ClientRe
     detail = json_string(problem, "detail");
   }
   if (response.status == 404) {
-    return not_found_page(context, detail.empty() ? "The API knows nothing at this address."
-                                                  : detail);
+    return not_found_page(context,
+                          detail.empty() ? "The API knows nothing at this address." : detail);
   }
   Data data;
-  put(data, "status", response.status == 0 ? std::string("no answer")
-                                          : std::to_string(response.status));
+  put(data, "status",
+      response.status == 0 ? std::string("no answer") : std::to_string(response.status));
   put(data, "detail", detail);
-  auto status = response.status == 0 ? http::Status::bad_gateway
-                                      : static_cast<http::Status>(response.status);
+  auto status =
+      response.status == 0 ? http::Status::bad_gateway : static_cast<http::Status>(response.status);
   return render_page(context, "error", "The API refused", data, status);
 }
 
@@ -340,8 +344,8 @@ Data run_summary(const rapidjson::Value& run, const std::string& base) {
   put(data, "finished_at", finished);
   put(data, "finished_rel", finished.empty() ? std::string() : relative_time(finished));
   bool ongoing = status == "queued" || status == "running";
-  put(data, "duration", started.empty() ? std::string()
-                                       : duration_between(started, ongoing ? "" : finished));
+  put(data, "duration",
+      started.empty() ? std::string() : duration_between(started, ongoing ? "" : finished));
   std::string trigger;
   if (run.HasMember("trigger") && run["trigger"].IsObject()) {
     const auto& t = run["trigger"];

@@ -31,7 +31,7 @@ void put(Data& data, const std::string& key, Data::type value);
 // One request's view of the world. Thread safety: none (one per request).
 struct PageContext {
   std::string api_url;
-  std::string base; // the prefix the pages live under ("" or "/ui")
+  std::string base;  // the prefix the pages live under ("" or "/ui")
   std::string token; // the session's API token (empty: not signed in)
   std::string csrf;  // the token every form that changes something must carry
   bool secure_cookie = false;
@@ -40,7 +40,8 @@ struct PageContext {
   http::ClientResponse api(const std::string& method, const std::string& path,
                            const std::string& body = {}) const;
   // GET path as JSON; nullopt when the answer is not 2xx (`status` says which it was).
-  std::optional<rapidjson::Document> get_json(const std::string& path, long* status = nullptr) const;
+  std::optional<rapidjson::Document> get_json(const std::string& path,
+                                              long* status = nullptr) const;
 };
 
 // The page `name` (roles/ui/templates/<name>.mustache) inside the layout, as a response.

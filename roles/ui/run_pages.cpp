@@ -16,8 +16,7 @@ using boost::beast::http::field;
 constexpr std::int64_t k_inline_console = 256 * 1024;
 
 std::string run_path(const http::RouteMatch& match) {
-  return "/jobs/" + url_segment(match.capture("job")) + "/runs/" +
-         url_segment(match.capture("id"));
+  return "/jobs/" + url_segment(match.capture("job")) + "/runs/" + url_segment(match.capture("id"));
 }
 
 http::ClientRequest api_request(const PageContext& context, const std::string& path) {
@@ -48,9 +47,9 @@ http::Reply run_page(const PageContext& context, const http::Request&,
   put(data, "reason", json_string(run, "reason"));
   put(data, "exit_code", json_string(run, "exitCode"));
   put(data, "queue_position", json_string(run, "queuePosition"));
-  put(data, "abort_requested", json_string(run, "abortRequested") == "true"
-                                  ? Data::type::bool_true
-                                  : Data::type::bool_false);
+  put(data, "abort_requested",
+      json_string(run, "abortRequested") == "true" ? Data::type::bool_true
+                                                   : Data::type::bool_false);
   kainjow::mustache::list parameters;
   if (run.HasMember("parameters") && run["parameters"].IsObject()) {
     for (const auto& member : run["parameters"].GetObject()) {
@@ -69,12 +68,13 @@ http::Reply run_page(const PageContext& context, const http::Request&,
   kainjow::mustache::list junit;
   if (auto listed = context.get_json(path + "/results");
       listed && listed->HasMember("items") && (*listed)["items"].IsArray()) {
-    put(data, "results_expired", json_string(*listed, "resultsExpired") == "true"
-                                    ? Data::type::bool_true
-                                    : Data::type::bool_false);
+    put(data, "results_expired",
+        json_string(*listed, "resultsExpired") == "true" ? Data::type::bool_true
+                                                         : Data::type::bool_false);
     for (const auto& item : (*listed)["items"].GetArray()) {
       auto name = json_string(item, "name");
-      std::int64_t size = item.HasMember("size") && item["size"].IsInt64() ? item["size"].GetInt64() : 0;
+      std::int64_t size =
+          item.HasMember("size") && item["size"].IsInt64() ? item["size"].GetInt64() : 0;
       if (name == "console") {
         console_size = size;
       }

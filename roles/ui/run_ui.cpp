@@ -51,8 +51,8 @@ int run_ui(int argc, const char* const* argv) {
   server_options.port = address.port;
   http::Server server(server_options,
                       [&ui](http::Request&& request) { return ui.handle(std::move(request)); });
-  log::info("serving the web pages on http://{}:{}/ for the API at {}", address.host,
-            server.port(), options.api_url);
+  log::info("serving the web pages on http://{}:{}/ for the API at {}", address.host, server.port(),
+            options.api_url);
   server.run();
   return 0;
 }

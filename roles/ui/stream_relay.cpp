@@ -42,9 +42,8 @@ std::function<std::optional<std::string>()> relay_stream(http::ClientRequest req
     http::Client client;
     auto result = client.perform(request, [&state](std::string_view bytes) {
       std::unique_lock lock(state->mutex);
-      state->room.wait(lock, [&] {
-        return state->cancelled || state->buffer.size() < k_buffer_limit;
-      });
+      state->room.wait(lock,
+                       [&] { return state->cancelled || state->buffer.size() < k_buffer_limit; });
       if (state->cancelled) {
         return false;
       }

@@ -14,8 +14,8 @@ namespace cicd::ui {
 int run_ui(int argc, const char* const* argv);
 
 struct UiOptions {
-  std::string api_url;       // the master, "http://master:8080" (no trailing slash)
-  std::string prefix;        // where the pages live: "" (cicd ui) or "/ui" (standalone)
+  std::string api_url;        // the master, "http://master:8080" (no trailing slash)
+  std::string prefix;         // where the pages live: "" (cicd ui) or "/ui" (standalone)
   bool secure_cookie = false; // served over TLS (directly or behind a proxy): Secure cookies
 };
 

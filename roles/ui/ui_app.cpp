@@ -96,8 +96,7 @@ struct Ui::Impl {
   std::string session_cookie(const std::string& token, bool clear) const {
     return fmt::format("{}={}; Path={}; HttpOnly; SameSite=Strict{}{}", k_cookie, token,
                        options.prefix.empty() ? "/" : options.prefix,
-                       options.secure_cookie ? "; Secure" : "",
-                       clear ? "; Max-Age=0" : "");
+                       options.secure_cookie ? "; Secure" : "", clear ? "; Max-Age=0" : "");
   }
 
   http::Reply answer(const http::Request& request) const;
@@ -115,8 +114,12 @@ Ui::Ui(UiOptions options) : m_impl(std::make_unique<Impl>()) {
 
 Ui::~Ui() = default;
 
-void Ui::set_api_url(std::string url) { m_impl->options.api_url = std::move(url); }
-const std::string& Ui::prefix() const { return m_impl->options.prefix; }
+void Ui::set_api_url(std::string url) {
+  m_impl->options.api_url = std::move(url);
+}
+const std::string& Ui::prefix() const {
+  return m_impl->options.prefix;
+}
 
 http::Reply Ui::handle(http::Request&& request) const {
   try {
@@ -216,7 +219,8 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
   if (request.method() == http::Verb::post) {
     auto form = parse_form(request.body());
     auto token = form_value(form, "token");
-    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
+    while (!token.empty() &&
+           (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
       token.pop_back();
     }
     while (!token.empty() && (token.front() == ' ' || token.front() == '\n')) {
@@ -229,8 +233,9 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
       put(data, "next", next);
     }
     if (!cookie_safe(token)) {
-      put(data, "error", "That does not look like a token: paste the whole output of "
-                        "`cicd ctl token create` (or `cicd standalone token create`).");
+      put(data, "error",
+          "That does not look like a token: paste the whole output of "
+          "`cicd ctl token create` (or `cicd standalone token create`).");
       return render_page(context, "signin", "Sign in", data, http::Status::bad_request);
     }
     PageContext trial = context;
@@ -241,8 +246,9 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
       return render_page(context, "signin", "Sign in", data, http::Status::unauthorized);
     }
     if (check.status < 200 || check.status >= 300) {
-      put(data, "error", fmt::format("The API at {} did not answer as expected ({}).",
-                                    context.api_url, check.status));
+      put(data, "error",
+          fmt::format("The API at {} did not answer as expected ({}).", context.api_url,
+                      check.status));
       return render_page(context, "signin", "Sign in", data, http::Status::bad_gateway);
     }
     auto response = redirect(next);

@@ -27,10 +27,11 @@ TEST_F(UiBrowserTest, ChromiumSignsInRunsFollowsDownloadsAbortsAndSeesMarkupAsTe
     }
     GTEST_SKIP() << message;
   }
-  put_job("browser-params", freestyle_job(R"(echo "greeting=$GREETING target=$TARGET verbose=$VERBOSE shards=$SHARDS"
+  put_job("browser-params",
+          freestyle_job(R"(echo "greeting=$GREETING target=$TARGET verbose=$VERBOSE shards=$SHARDS"
 for i in 1 2 3 4; do sleep 1; echo "line $i"; done
 mkdir -p out && echo payload > out/file.txt)",
-                                          R"("results": {"file": {"path": "out/file.txt", "type": "file"}},
+                        R"("results": {"file": {"path": "out/file.txt", "type": "file"}},
       "parameters": {
         "TARGET": {"type": "choice", "choices": ["debug", "release"], "default": "debug"},
         "VERBOSE": {"type": "bool", "default": false},
@@ -43,8 +44,8 @@ mkdir -p out && echo payload > out/file.txt)",
 
   auto out = std::filesystem::current_path() / "ui-browser";
   std::filesystem::create_directories(out);
-  auto command = "cd " + shell_quote(browser_dir.string()) +
-                 " && CICD_UI_URL=" + shell_quote("http://127.0.0.1:" + std::to_string(standalone().port()) + "/ui") +
+  auto command = "cd " + shell_quote(browser_dir.string()) + " && CICD_UI_URL=" +
+                 shell_quote("http://127.0.0.1:" + std::to_string(standalone().port()) + "/ui") +
                  " CICD_UI_TOKEN=" + shell_quote(standalone().token("trigger")) +
                  " CICD_UI_OUT=" + shell_quote(out.string()) + " node ui.test.mjs 2>&1";
   auto output = run_shell(command);

@@ -55,9 +55,9 @@ TEST_F(UiPagesTest, SignInKeepsTheTokenInAnHttpOnlySameSiteStrictCookie) {
   EXPECT_EQ(form.status, 200);
   EXPECT_TRUE(holds_text(form.body, "<textarea id=\"token\""));
 
-  auto refused = standalone().client().request(
-      verb::post, "/ui/signin", "token=not-a-token",
-      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  auto refused =
+      standalone().client().request(verb::post, "/ui/signin", "token=not-a-token",
+                                    {{"Content-Type", "application/x-www-form-urlencoded"}});
   EXPECT_EQ(refused.status, 401);
   EXPECT_FALSE(refused.has_header("Set-Cookie"));
 
@@ -113,9 +113,10 @@ TEST_F(UiPagesTest, AMissingRunOrPageGetsTheNotFoundPage) {
 }
 
 TEST_F(UiPagesTest, TheRunFormStartsARunWithTypedParametersAndTheRunPageShowsIt) {
-  put_job("params", freestyle_job(R"(echo "greeting=$GREETING verbose=$VERBOSE shards=$SHARDS target=$TARGET"
+  put_job("params",
+          freestyle_job(R"(echo "greeting=$GREETING verbose=$VERBOSE shards=$SHARDS target=$TARGET"
 mkdir -p out && echo payload > out/file.txt)",
-                                  R"("results": {"file": {"path": "out/file.txt", "type": "file"}},
+                        R"("results": {"file": {"path": "out/file.txt", "type": "file"}},
       "parameters": {
         "TARGET": {"type": "choice", "choices": ["debug", "release"], "default": "debug"},
         "VERBOSE": {"type": "bool", "default": false},
@@ -126,13 +127,15 @@ mkdir -p out && echo payload > out/file.txt)",
   ASSERT_EQ(job.status, 200) << job.body;
   EXPECT_TRUE(holds_text(job.body, R"(<select id="p-TARGET" name="p.TARGET">)"));
   EXPECT_TRUE(holds_text(job.body, R"(<input type="checkbox" id="p-VERBOSE")"));
-  EXPECT_TRUE(holds_text(job.body, R"(<input type="number" id="p-SHARDS" name="p.SHARDS" value="4")"));
+  EXPECT_TRUE(
+      holds_text(job.body, R"(<input type="number" id="p-SHARDS" name="p.SHARDS" value="4")"));
   auto csrf = csrf_of(job.body);
   ASSERT_FALSE(csrf.empty());
 
   auto started = post_form("/ui/jobs/params/runs",
-                           "csrf=" + csrf + "&branch=main&p.TARGET=release&p.VERBOSE=true&"
-                           "p.SHARDS=7&p.GREETING=hello+there",
+                           "csrf=" + csrf +
+                               "&branch=main&p.TARGET=release&p.VERBOSE=true&"
+                               "p.SHARDS=7&p.GREETING=hello+there",
                            cookie);
   ASSERT_EQ(started.status, 303) << started.body;
   auto id = run_id_of(started);
@@ -147,7 +150,8 @@ mkdir -p out && echo payload > out/file.txt)",
 
   auto shown = page("/ui/jobs/params/runs/" + std::to_string(id), cookie);
   ASSERT_EQ(shown.status, 200);
-  EXPECT_TRUE(holds_text(shown.body, R"(<span id="run-status" class="status status-succeeded">succeeded</span>)"));
+  EXPECT_TRUE(holds_text(
+      shown.body, R"(<span id="run-status" class="status status-succeeded">succeeded</span>)"));
   EXPECT_TRUE(holds_text(shown.body, "greeting=hello there verbose=true"));
   EXPECT_TRUE(holds_text(shown.body, standalone().agent_id()));
 
@@ -176,8 +180,9 @@ TEST_F(UiPagesTest, WhatJobsRunsAndConsolesSayIsShownAsText) {
   auto job = page("/ui/jobs/xss", cookie);
   EXPECT_TRUE(lacks_text(job.body, "<script>alert"));
   EXPECT_TRUE(lacks_text(job.body, "<img src=x"));
-  EXPECT_TRUE(holds_text(job.body, "&lt;script&gt;alert(&#39;description&#39;)&lt;&#x2F;script&gt;") ||
-              holds_text(job.body, "&lt;script&gt;alert"));
+  EXPECT_TRUE(
+      holds_text(job.body, "&lt;script&gt;alert(&#39;description&#39;)&lt;&#x2F;script&gt;") ||
+      holds_text(job.body, "&lt;script&gt;alert"));
   auto jobs = page("/ui/jobs", cookie);
   EXPECT_TRUE(lacks_text(jobs.body, "<script>alert"));
 

@@ -26,7 +26,9 @@ http::Response answer(const Ui& ui, http::Verb method, const std::string& target
 }
 
 // Nothing listens on port 1: every API call fails at once.
-Ui make_ui() { return Ui(UiOptions{"http://127.0.0.1:1", "/ui", false}); }
+Ui make_ui() {
+  return Ui(UiOptions{"http://127.0.0.1:1", "/ui", false});
+}
 
 TEST(UiHandler, SendsPeopleWhoAreNotSignedInToTheSignInForm) {
   auto ui = make_ui();
