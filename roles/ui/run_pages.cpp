@@ -1,6 +1,7 @@
 // A run: GET /jobs/{job}/runs/{id} (status, commit, timings, agent, results, JUnit summary,
 // the console so far), POST …/abort, GET …/results/{name} (downloads relayed from the API),
 // GET …/console/events (the master's console event stream relayed for the live console).
+#include "console_html.hpp"
 #include "page_context.hpp"
 #include "stream_relay.hpp"
 
@@ -106,7 +107,7 @@ http::Reply run_page(const PageContext& context, const http::Request&,
   std::int64_t start = console_size > k_inline_console ? console_size - k_inline_console : 0;
   auto console = context.api("GET", path + "/results/console?offset=" + std::to_string(start));
   std::string text = console.status == 200 ? console.body : std::string();
-  put(data, "console", text);
+  put(data, "console_html", console_html(text));
   put(data, "console_cut", start > 0 ? Data::type::bool_true : Data::type::bool_false);
   put(data, "console_offset", std::to_string(start + static_cast<std::int64_t>(text.size())));
   put(data, "console_href", context.base + path + "/results/console");

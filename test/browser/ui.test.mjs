@@ -5,7 +5,7 @@
 //     node test/browser/ui.test.mjs
 //
 // Jobs it expects: browser-params (parameters GREETING, TARGET, VERBOSE, SHARDS; prints a line
-// a second; result "file"), browser-long (sleeps), browser-xss (markup in its description,
+// a second, then one in green; result "file"), browser-long (sleeps), browser-xss (markup in its description,
 // a parameter's default and its console). Screenshots of each page go to CICD_UI_OUT.
 // Exits 0 when every step passed, 1 at the first that did not.
 import assert from 'node:assert/strict';
@@ -96,7 +96,12 @@ await step('a parameterised run from the form, its console followed live until i
   for (const n of [1, 2, 3, 4]) {
     assert.equal(text.split(`line ${n}`).length - 1, 1, `line ${n} exactly once:\n${text}`);
   }
+  // ANSI colours, rendered live by the script…
+  assert.equal(await page.locator('#console span.ansi-32').innerText(), 'green');
+  assert.ok(!text.includes('[32m'));
   await page.reload();
+  // …and by the server.
+  assert.equal(await page.locator('#console span.ansi-32').innerText(), 'green');
   assert.equal(await page.locator('#run-status').innerText(), 'succeeded');
   assert.match(await page.locator('#run-status').getAttribute('class'), /status-succeeded/);
   await shot('run');
@@ -156,6 +161,13 @@ await step('markup in a job, a parameter and a console line is shown as text', a
   assert.equal(await page.locator('main img').count(), 0);
   await shot('run-xss');
   assert.deepEqual(dialogs, [], 'no script of the page\'s content ran');
+});
+
+await step('the jobs page after the runs', async () => {
+  await page.goto(`${base}/jobs`);
+  const row = page.locator('#jobs tr', { hasText: 'browser-params' });
+  assert.match(await row.innerText(), /succeeded/);
+  await shot('jobs-after-runs');
 });
 
 await step('the agents page', async () => {

@@ -30,6 +30,7 @@ TEST_F(UiBrowserTest, ChromiumSignsInRunsFollowsDownloadsAbortsAndSeesMarkupAsTe
   put_job("browser-params",
           freestyle_job(R"(echo "greeting=$GREETING target=$TARGET verbose=$VERBOSE shards=$SHARDS"
 for i in 1 2 3 4; do sleep 1; echo "line $i"; done
+printf '\033[32mgreen\033[0m plain\n'
 mkdir -p out && echo payload > out/file.txt)",
                         R"("results": {"file": {"path": "out/file.txt", "type": "file"}},
       "parameters": {
