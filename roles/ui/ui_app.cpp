@@ -21,6 +21,7 @@ namespace {
 using boost::beast::http::field;
 
 constexpr const char* k_cookie = "cicd_session";
+constexpr const char* k_signin_cookie = "cicd_signin";
 
 std::string cookie_value(const http::Request& request, std::string_view name) {
   auto header = request[field::cookie];
@@ -66,6 +67,15 @@ bool cookie_safe(std::string_view token) {
     }
   }
   return true;
+}
+
+http::Response forbidden_form() {
+  http::Response response{http::Status::forbidden, 11};
+  response.set(field::content_type, "text/plain; charset=utf-8");
+  response.body() = "This form has expired or did not come from this site: go back, reload "
+                    "the page and try again.\n";
+  response.prepare_payload();
+  return response;
 }
 
 http::Response static_file(std::string_view name, const std::string& content_type) {
@@ -179,12 +189,7 @@ http::Reply Ui::Impl::answer(const http::Request& request) const {
   if (request.method() == http::Verb::post) {
     auto form = parse_form(request.body());
     if (!equal_in_constant_time(form_value(form, "csrf"), context.csrf)) {
-      http::Response response{http::Status::forbidden, 11};
-      response.set(field::content_type, "text/plain; charset=utf-8");
-      response.body() = "This form has expired or did not come from this site: go back, reload "
-                        "the page and try again.\n";
-      response.prepare_payload();
-      return response;
+      return forbidden_form();
     }
   }
   if (segments.size() == 1 && segments[0] == "signout" && request.method() == http::Verb::post) {
@@ -216,8 +221,18 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
   }
   Data data;
   put(data, "next", next);
+  // Signing in has its own CSRF token (there is no session yet): a random value in a cookie
+  // and in the form, which must match, so that no other site can sign a browser in as
+  // someone else.
+  PageContext form_context = context;
+  form_context.token.clear(); // the sign-in page offers no sign-out
+  form_context.csrf = cookie_value(request, k_signin_cookie);
   if (request.method() == http::Verb::post) {
     auto form = parse_form(request.body());
+    if (form_context.csrf.empty() ||
+        !equal_in_constant_time(form_value(form, "csrf"), form_context.csrf)) {
+      return forbidden_form();
+    }
     auto token = form_value(form, "token");
     while (!token.empty() &&
            (token.back() == '\n' || token.back() == '\r' || token.back() == ' ')) {
@@ -236,20 +251,20 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
       put(data, "error",
           "That does not look like a token: paste the whole output of "
           "`cicd ctl token create` (or `cicd standalone token create`).");
-      return render_page(context, "signin", "Sign in", data, http::Status::bad_request);
+      return render_page(form_context, "signin", "Sign in", data, http::Status::bad_request);
     }
     PageContext trial = context;
     trial.token = token;
     auto check = trial.api("GET", "/jobs?limit=1");
     if (check.status == 401 || check.status == 403) {
       put(data, "error", "The server refused this token (expired, or signed with another key).");
-      return render_page(context, "signin", "Sign in", data, http::Status::unauthorized);
+      return render_page(form_context, "signin", "Sign in", data, http::Status::unauthorized);
     }
     if (check.status < 200 || check.status >= 300) {
       put(data, "error",
           fmt::format("The API at {} did not answer as expected ({}).", context.api_url,
                       check.status));
-      return render_page(context, "signin", "Sign in", data, http::Status::bad_gateway);
+      return render_page(form_context, "signin", "Sign in", data, http::Status::bad_gateway);
     }
     auto response = redirect(next);
     response.set(field::set_cookie, session_cookie(token, false));
@@ -261,7 +276,14 @@ http::Reply Ui::Impl::sign_in(const PageContext& context, const http::Request& r
     response.prepare_payload();
     return response;
   }
-  return render_page(context, "signin", "Sign in", data);
+  if (form_context.csrf.empty()) {
+    form_context.csrf = crypto::sha256_hex(crypto::random_bytes(32)).substr(0, 40);
+  }
+  auto page = render_page(form_context, "signin", "Sign in", data);
+  page.set(field::set_cookie,
+           fmt::format("{}={}; Path={}/signin; HttpOnly; SameSite=Strict{}", k_signin_cookie,
+                       form_context.csrf, options.prefix, options.secure_cookie ? "; Secure" : ""));
+  return page;
 }
 
 void PageRoutes::add(http::Verb method, std::string pattern, PageHandler handler) {

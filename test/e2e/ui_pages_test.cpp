@@ -11,11 +11,21 @@ using boost::beast::http::verb;
 
 class UiPagesTest : public AgentTest {
 protected:
-  // POST /ui/signin with a token of `scope`; returns the Cookie header to send.
+  // GET /ui/signin, then POST it with `token` as a browser would (the sign-in CSRF cookie
+  // and the form's token); `extra` is more of the form ("&next=…").
+  HttpResponse post_sign_in(const std::string& token, const std::string& extra = {}) {
+    auto form = standalone().client().request(verb::get, "/ui/signin");
+    auto cookie = form.header("Set-Cookie");
+    EXPECT_TRUE(holds_text(cookie, "cicd_signin="));
+    return standalone().client().request(verb::post, "/ui/signin",
+                                         "csrf=" + csrf_of(form.body) + "&token=" + token + extra,
+                                         {{"Content-Type", "application/x-www-form-urlencoded"},
+                                          {"Cookie", cookie.substr(0, cookie.find(';'))}});
+  }
+
+  // Signs in with a token of `scope`; returns the Cookie header to send.
   std::string sign_in(const std::string& scope = "admin") {
-    auto response = standalone().client().request(
-        verb::post, "/ui/signin", "token=" + standalone().token(scope),
-        {{"Content-Type", "application/x-www-form-urlencoded"}});
+    auto response = post_sign_in(standalone().token(scope));
     EXPECT_EQ(response.status, 303) << response.body;
     auto cookie = response.header("Set-Cookie");
     return cookie.substr(0, cookie.find(';'));
@@ -55,15 +65,11 @@ TEST_F(UiPagesTest, SignInKeepsTheTokenInAnHttpOnlySameSiteStrictCookie) {
   EXPECT_EQ(form.status, 200);
   EXPECT_TRUE(holds_text(form.body, "<textarea id=\"token\""));
 
-  auto refused =
-      standalone().client().request(verb::post, "/ui/signin", "token=not-a-token",
-                                    {{"Content-Type", "application/x-www-form-urlencoded"}});
+  auto refused = post_sign_in("not-a-token");
   EXPECT_EQ(refused.status, 401);
   EXPECT_FALSE(refused.has_header("Set-Cookie"));
 
-  auto accepted = standalone().client().request(
-      verb::post, "/ui/signin", "token=" + standalone().token("read") + "&next=%2Fui%2Fagents",
-      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  auto accepted = post_sign_in(standalone().token("read"), "&next=%2Fui%2Fagents");
   EXPECT_EQ(accepted.status, 303) << accepted.body;
   EXPECT_EQ(accepted.header("Location"), "/ui/agents");
   auto cookie = accepted.header("Set-Cookie");
@@ -73,10 +79,15 @@ TEST_F(UiPagesTest, SignInKeepsTheTokenInAnHttpOnlySameSiteStrictCookie) {
   EXPECT_TRUE(lacks_text(cookie, "Secure")); // plain HTTP here
 
   // Another site's address is never where signing in leads.
-  auto elsewhere = standalone().client().request(
-      verb::post, "/ui/signin", "token=" + standalone().token("read") + "&next=%2F%2Fevil.example",
-      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  auto elsewhere = post_sign_in(standalone().token("read"), "&next=%2F%2Fevil.example");
   EXPECT_EQ(elsewhere.header("Location"), "/ui/jobs");
+
+  // A sign-in form posted from elsewhere (no matching cicd_signin cookie) is refused.
+  auto forged = standalone().client().request(
+      verb::post, "/ui/signin", "csrf=abc&token=" + standalone().token("read"),
+      {{"Content-Type", "application/x-www-form-urlencoded"}});
+  EXPECT_EQ(forged.status, 403);
+  EXPECT_FALSE(forged.has_header("Set-Cookie"));
 
   auto session = cookie.substr(0, cookie.find(';'));
   auto agents = page("/ui/agents", session);

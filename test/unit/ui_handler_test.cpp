@@ -57,11 +57,20 @@ TEST(UiHandler, RefusesAFormWithoutTheSessionsCsrfToken) {
 
 TEST(UiHandler, AnUnreachableApiRefusesTheSignIn) {
   auto ui = make_ui();
-  auto refused = answer(ui, http::Verb::post, "/ui/signin", {}, "token=abc.def.ghi");
+  auto form = answer(ui, http::Verb::get, "/ui/signin");
+  std::string cookie(form[field::set_cookie]);
+  EXPECT_NE(cookie.find("; Path=/ui/signin; HttpOnly; SameSite=Strict"), std::string::npos);
+  auto nonce = cookie.substr(cookie.find('=') + 1, 40);
+  EXPECT_NE(form.body().find(R"(name="csrf" value=")" + nonce + "\""), std::string::npos);
+  auto refused = answer(ui, http::Verb::post, "/ui/signin", "cicd_signin=" + nonce,
+                        "csrf=" + nonce + "&token=abc.def.ghi");
   EXPECT_EQ(refused.result(), http::Status::bad_gateway);
   EXPECT_TRUE(refused[field::set_cookie].empty());
-  auto not_a_token = answer(ui, http::Verb::post, "/ui/signin", {}, "token=a%3Bb");
+  auto not_a_token = answer(ui, http::Verb::post, "/ui/signin", "cicd_signin=" + nonce,
+                            "csrf=" + nonce + "&token=a%3Bb");
   EXPECT_EQ(not_a_token.result(), http::Status::bad_request);
+  auto forged = answer(ui, http::Verb::post, "/ui/signin", {}, "csrf=x&token=abc.def.ghi");
+  EXPECT_EQ(forged.result(), http::Status::forbidden);
 }
 
 TEST(UiHandler, ServesItsStylesheetAndScript) {
