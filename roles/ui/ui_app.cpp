@@ -159,6 +159,14 @@ http::Reply Ui::Impl::answer(const http::Request& request) const {
     return http::Response{http::Status::bad_request, 11};
   }
   const auto& segments = target->segments;
+  // For load balancers and process supervisors: answers without a session or the API.
+  if (segments.size() == 1 && segments[0] == "healthz" && request.method() == http::Verb::get) {
+    http::Response response{http::Status::ok, 11};
+    response.set(field::content_type, "text/plain; charset=utf-8");
+    response.body() = "ok\n";
+    response.prepare_payload();
+    return response;
+  }
   if (segments.size() == 2 && segments[0] == "static" && request.method() == http::Verb::get) {
     if (segments[1] == "ui.css") {
       return static_file("ui.css", "text/css; charset=utf-8");

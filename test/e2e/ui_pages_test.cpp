@@ -3,6 +3,10 @@
 // escaping, the Run form, downloads, abort and the relayed live console.
 #include "agent_fixture.hpp"
 
+#include "support/cicd_process.hpp"
+
+#include <fmt/format.h>
+
 #include <regex>
 
 namespace cicd::test {
@@ -260,6 +264,50 @@ TEST_F(UiPagesTest, TheLiveConsoleRelaysTheMastersEventStream) {
       std::chrono::seconds(30));
   EXPECT_TRUE(lacks_text(resumed, "data: " + seen.substr(seen.find("data: ") + 6, 6)));
   EXPECT_TRUE(holds_text(resumed, "tick 3"));
+}
+
+TEST_F(UiPagesTest, CicdUiServesThePagesFromAProcessOfItsOwn) {
+  put_job("elsewhere", freestyle_job("echo hi"));
+  std::uint16_t port = 0;
+  auto ui =
+      start_serving({"ui", "--server", "http://127.0.0.1:" + std::to_string(standalone().port())},
+                    std::filesystem::path(standalone().data_dir()) / "ui.log", port);
+  HttpClient client("127.0.0.1", port);
+  auto anonymous = client.request(verb::get, "/jobs");
+  EXPECT_EQ(anonymous.status, 303);
+  EXPECT_EQ(anonymous.header("Location"), "/signin?next=%2Fjobs");
+  auto form = client.request(verb::get, "/signin");
+  auto signin_cookie = form.header("Set-Cookie");
+  EXPECT_TRUE(holds_text(signin_cookie, "; Path=/signin;"));
+  auto signed_in = client.request(
+      verb::post, "/signin", "csrf=" + csrf_of(form.body) + "&token=" + standalone().token("read"),
+      {{"Content-Type", "application/x-www-form-urlencoded"},
+       {"Cookie", signin_cookie.substr(0, signin_cookie.find(';'))}});
+  ASSERT_EQ(signed_in.status, 303) << signed_in.body;
+  EXPECT_EQ(signed_in.header("Location"), "/jobs");
+  auto cookie = signed_in.header("Set-Cookie");
+  EXPECT_TRUE(holds_text(cookie, "; Path=/;"));
+  auto jobs =
+      client.request(verb::get, "/jobs", {}, {{"Cookie", cookie.substr(0, cookie.find(';'))}});
+  EXPECT_EQ(jobs.status, 200);
+  EXPECT_TRUE(holds_text(jobs.body, R"(<a class="job-name" href="/jobs/elsewhere">elsewhere</a>)"));
+  EXPECT_TRUE(holds_text(jobs.body, R"(<link rel="stylesheet" href="/static/ui.css">)"));
+  EXPECT_EQ(ui->stop(), 0) << ui->log();
+}
+
+TEST_F(UiPagesTest, TheJobsPageGoesOnPageByPage) {
+  for (int n = 1; n <= 55; ++n) {
+    put_job(fmt::format("many-{:02}", n), freestyle_job("true"));
+  }
+  auto cookie = sign_in("read");
+  auto first = page("/ui/jobs", cookie);
+  EXPECT_TRUE(holds_text(first.body, ">many-50</a>"));
+  EXPECT_TRUE(lacks_text(first.body, ">many-51</a>"));
+  EXPECT_TRUE(holds_text(first.body, R"(<a href="/ui/jobs?after=many-50" rel="next">)"));
+  auto second = page("/ui/jobs?after=many-50", cookie);
+  EXPECT_TRUE(holds_text(second.body, ">many-55</a>"));
+  EXPECT_TRUE(lacks_text(second.body, ">many-50</a>"));
+  EXPECT_TRUE(lacks_text(second.body, "rel=\"next\""));
 }
 
 } // namespace
