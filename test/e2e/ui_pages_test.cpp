@@ -295,6 +295,32 @@ TEST_F(UiPagesTest, CicdUiServesThePagesFromAProcessOfItsOwn) {
   EXPECT_EQ(ui->stop(), 0) << ui->log();
 }
 
+TEST_F(UiPagesTest, TheRunPageShowsTheJunitCounts) {
+  put_job("tested", freestyle_job(R"(mkdir -p reports
+echo '<testsuite name="t"><testcase name="ok"/><testcase name="bad"><failure/></testcase><testcase name="off"><skipped/></testcase></testsuite>' > reports/unit.xml)",
+                                  R"("results": {"junit": {"path": "reports", "type": "junit"}})"));
+  auto cookie = sign_in("read");
+  auto id = trigger("tested", R"({"branchName": "main"})");
+  wait_for_end("tested", id);
+  auto run = page("/ui/jobs/tested/runs/" + std::to_string(id), cookie);
+  EXPECT_TRUE(holds_text(run.body, "3 tests: 1 passed, 1 failed, 0 errors, 1 skipped"));
+  EXPECT_TRUE(holds_text(run.body, R"(<p class="junit status-failed">)"));
+  EXPECT_TRUE(holds_text(run.body, R"(href="/ui/jobs/tested/runs/)" + std::to_string(id) +
+                                       R"(/results/junit" download>junit</a>)"));
+}
+
+TEST_F(UiPagesTest, TheDrainButtonDrainsAnAgent) {
+  auto cookie = sign_in("admin");
+  auto agents = page("/ui/agents", cookie);
+  auto drain = "/ui/agents/" + standalone().agent_id() + "/drain";
+  EXPECT_TRUE(holds_text(agents.body, R"(<form method="post" action=")" + drain + "\">"));
+  auto drained = post_form(drain, "csrf=" + csrf_of(agents.body), cookie);
+  EXPECT_EQ(drained.status, 303) << drained.body;
+  EXPECT_EQ(drained.header("Location"), "/ui/agents");
+  auto after = page("/ui/agents", cookie);
+  EXPECT_TRUE(holds_text(after.body, ">draining</span>"));
+}
+
 TEST_F(UiPagesTest, TheJobsPageGoesOnPageByPage) {
   for (int n = 1; n <= 55; ++n) {
     put_job(fmt::format("many-{:02}", n), freestyle_job("true"));
