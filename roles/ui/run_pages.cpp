@@ -5,6 +5,8 @@
 #include "page_context.hpp"
 #include "stream_relay.hpp"
 
+#include "cicd/results/junit_summary.hpp"
+
 #include <boost/beast/http/field.hpp>
 
 #include <fmt/format.h>
@@ -15,6 +17,29 @@ using boost::beast::http::field;
 
 // The console shown in the page itself: its last bytes; all of it is a download away.
 constexpr std::int64_t k_inline_console = 256 * 1024;
+
+// The failing tests' names are read from JUnit results up to this size; larger ones are only
+// counted (their zip has the names).
+constexpr std::int64_t k_junit_read_limit = 16 * 1024 * 1024;
+
+kainjow::mustache::list failing_test_list(const PageContext& context, const std::string& path,
+                                          bool zipped) {
+  kainjow::mustache::list names;
+  auto stored = context.api("GET", path);
+  if (stored.status != 200) {
+    return names;
+  }
+  auto failing = results::junit_failing_tests(stored.body, zipped);
+  if (!failing) {
+    return names;
+  }
+  for (const auto& name : *failing) {
+    Data entry;
+    put(entry, "name", name);
+    names.push_back(entry);
+  }
+  return names;
+}
 
 std::string run_path(const http::RouteMatch& match) {
   return "/jobs/" + url_segment(match.capture("job")) + "/runs/" + url_segment(match.capture("id"));
@@ -95,6 +120,14 @@ http::Reply run_page(const PageContext& context, const http::Request&,
         put(summary, "time", json_string(s, "time"));
         bool failing = json_string(s, "failures") != "0" || json_string(s, "errors") != "0";
         put(summary, "failing", failing ? Data::type::bool_true : Data::type::bool_false);
+        if (failing && size <= k_junit_read_limit) {
+          auto names = failing_test_list(context, path + "/results/" + url_segment(name),
+                                         json_string(item, "contentType") == "application/zip");
+          if (!names.empty()) {
+            put(summary, "has_failing_tests", Data::type::bool_true);
+            put(summary, "failing_tests", names);
+          }
+        }
         junit.push_back(summary);
       }
     }

@@ -62,6 +62,8 @@ struct JunitReportParser::State {
   int testcase_depth = -1; // the depth of the open <testcase>, -1 outside one
   bool failed = false, errored = false, skipped = false;
   bool malformed = false;
+  std::string testcase_name;
+  std::vector<std::string> failing;
 
   ~State() { XML_ParserFree(parser); }
 
@@ -72,6 +74,9 @@ struct JunitReportParser::State {
       testcase_depth = depth;
       failed = errored = false;
       skipped = attribute(attributes, "status") == "notrun";
+      auto classname = attribute(attributes, "classname");
+      testcase_name = std::string(classname) + (classname.empty() ? "" : ".") +
+                      std::string(attribute(attributes, "name"));
       summary.time_ms += milliseconds(attribute(attributes, "time"));
     } else if (testcase_depth >= 0 && depth == testcase_depth + 1) {
       failed = failed || element == "failure";
@@ -86,6 +91,9 @@ struct JunitReportParser::State {
       summary.failures += failed ? 1 : 0;
       summary.errors += errored && !failed ? 1 : 0;
       summary.skipped += skipped && !failed && !errored ? 1 : 0;
+      if ((failed || errored) && failing.size() < k_max_failing_names) {
+        failing.push_back(testcase_name);
+      }
       testcase_depth = -1;
     }
     --depth;
@@ -135,6 +143,10 @@ Result<JunitSummary> JunitReportParser::finish() {
     return m_state->error();
   }
   return m_state->summary;
+}
+
+const std::vector<std::string>& JunitReportParser::failing_tests() const {
+  return m_state->failing;
 }
 
 } // namespace cicd::results

@@ -297,7 +297,7 @@ TEST_F(UiPagesTest, CicdUiServesThePagesFromAProcessOfItsOwn) {
 
 TEST_F(UiPagesTest, TheRunPageShowsTheJunitCounts) {
   put_job("tested", freestyle_job(R"(mkdir -p reports
-echo '<testsuite name="t"><testcase name="ok"/><testcase name="bad"><failure/></testcase><testcase name="off"><skipped/></testcase></testsuite>' > reports/unit.xml)",
+echo '<testsuite name="t"><testcase name="ok"/><testcase classname="t" name="bad"><failure/></testcase><testcase name="off"><skipped/></testcase></testsuite>' > reports/unit.xml)",
                                   R"("results": {"junit": {"path": "reports", "type": "junit"}})"));
   auto cookie = sign_in("read");
   auto id = trigger("tested", R"({"branchName": "main"})");
@@ -305,6 +305,8 @@ echo '<testsuite name="t"><testcase name="ok"/><testcase name="bad"><failure/></
   auto run = page("/ui/jobs/tested/runs/" + std::to_string(id), cookie);
   EXPECT_TRUE(holds_text(run.body, "3 tests: 1 passed, 1 failed, 0 errors, 1 skipped"));
   EXPECT_TRUE(holds_text(run.body, R"(<p class="junit status-failed">)"));
+  EXPECT_TRUE(
+      holds_text(run.body, R"(<ul class="failing-tests"><li><code>t.bad</code></li></ul>)"));
   EXPECT_TRUE(holds_text(run.body, R"(href="/ui/jobs/tested/runs/)" + std::to_string(id) +
                                        R"(/results/junit" download>junit</a>)"));
 }

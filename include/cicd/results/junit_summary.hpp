@@ -11,7 +11,9 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 #include <string_view>
+#include <vector>
 
 namespace cicd::results {
 
@@ -37,10 +39,19 @@ public:
   bool feed(std::string_view bytes);
   // The counts once the whole report was fed; invalid_input "line N: …" when it is not XML.
   Result<JunitSummary> finish();
+  // The failed and errored test cases fed so far, as "classname.name" (or "name"), at most
+  // k_max_failing_names of them.
+  const std::vector<std::string>& failing_tests() const;
+  static constexpr std::size_t k_max_failing_names = 100;
 
 private:
   struct State;
   std::unique_ptr<State> m_state;
 };
+
+// The failing test cases of a stored JUnit result: one XML report, or (`zipped`) a zip of a
+// folder of them, every *.xml in it read. invalid_input when the zip cannot be read; reports
+// that are not XML are passed over (their counts were refused at upload already).
+Result<std::vector<std::string>> junit_failing_tests(std::string_view stored, bool zipped);
 
 } // namespace cicd::results
