@@ -44,11 +44,14 @@ int run_standalone(int argc, const char* const* argv) {
       "seconds between SIGTERM and SIGKILL when a run is stopped");
   master::SweeperOptions sweeper_options{master::sweeper_holder()};
   master::add_sweeper_options(description, sweeper_options);
+  master::ApiLimitOptions limits;
+  master::add_api_limit_options(description, limits);
   auto vm = config::parse_options("standalone", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
   }
   config::resolve_defaults(options);
+  master::check_api_limit_options(limits);
   auto services = master::open_services(options);
 
   auto docker = docker::Client::from_environment();
@@ -72,7 +75,7 @@ int run_standalone(int argc, const char* const* argv) {
   presence.start();
   master::Sweeper sweeper(*services.store, *services.queue, *services.results, sweeper_options);
   sweeper.start();
-  master::serve_api(options, services, [](std::uint16_t) {});
+  master::serve_api(options, limits, services, [](std::uint16_t) {});
   sweeper.stop();
   log::info("stopping: aborting the runs in progress");
   agent.stop_now();
