@@ -40,7 +40,10 @@ std::string_view bearer_token(const http::Request& request) {
 
 } // namespace
 
-Api::Api(ApiDependencies deps) : m_deps(deps) {
+Api::Api(ApiDependencies deps, ApiRateLimits limits)
+    : m_deps(deps), m_limits(limits),
+      m_requests(limits.requests_per_second, std::max(10.0, 2 * limits.requests_per_second)),
+      m_triggers(limits.triggers_per_minute / 60, limits.triggers_per_minute) {
   add_job_routes(m_router, m_deps);
   add_run_routes(m_router, m_deps);
   add_secret_routes(m_router, m_deps);
@@ -151,8 +154,29 @@ http::Reply Api::handle_authenticated(const http::Request& request, const http::
                     auth::to_string(claims->scope), std::string_view(request.method_string()),
                     found.route->pattern, auth::to_string(needed)));
   }
+  bool trigger = needed == auth::Scope::trigger && request.method() == http::Verb::post;
+  if (auto refused = over_limit(claims->subject, trigger)) {
+    return std::move(*refused);
+  }
   http::RouteMatch match{target, std::move(found.captures), claims->subject};
   return found.route->handler(request, match);
+}
+
+std::optional<http::Response> Api::over_limit(const std::string& subject, bool trigger) const {
+  std::string detail;
+  std::int64_t wait = m_requests.take(subject);
+  if (wait > 0) {
+    detail = fmt::format("'{}' sent more than {} requests a second: retry in {} s", subject,
+                         m_limits.requests_per_second, wait);
+  } else if (trigger && (wait = m_triggers.take(subject)) > 0) {
+    detail = fmt::format("'{}' started or stopped more than {} runs a minute: retry in {} s",
+                         subject, m_limits.triggers_per_minute, wait);
+  } else {
+    return std::nullopt;
+  }
+  auto response = http::problem_response(http::Status::too_many_requests, detail);
+  response.set(field::field::retry_after, std::to_string(wait));
+  return response;
 }
 
 } // namespace cicd::master

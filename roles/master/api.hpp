@@ -3,6 +3,7 @@
 // Routes live one resource per file (jobs_routes.cpp, runs_routes.cpp, secrets_routes.cpp).
 // Every request answered is counted for GET /metrics (request_counts.hpp).
 
+#include "rate_limiter.hpp"
 #include "request_counts.hpp"
 
 #include "cicd/auth/token.hpp"
@@ -48,9 +49,15 @@ void add_metrics_routes(http::Router& router, const ApiDependencies& deps,
                         const RequestCounts& request_counts);
 
 // Thread safety: handle() may run concurrently once constructed.
+// How much one token may ask (per token subject; 0: no limit).
+struct ApiRateLimits {
+  double requests_per_second = 0; // every request, burst twice that (at least 10)
+  double triggers_per_minute = 0; // POSTs that start or stop runs, burst the same number
+};
+
 class Api {
 public:
-  explicit Api(ApiDependencies deps);
+  explicit Api(ApiDependencies deps, ApiRateLimits limits = {});
   Api(const Api&) = delete; // the routes hold references to m_deps
   Api& operator=(const Api&) = delete;
   http::Reply handle(http::Request&& request) const;
@@ -63,7 +70,13 @@ private:
                                    const http::Route*& route) const;
   // The route label of a request no handler answered (refused before or at routing).
   std::string_view unanswered_route(const http::Request& request) const;
+  // A 429 when `subject` is over one of the limits, else nullopt.
+  std::optional<http::Response> over_limit(const std::string& subject, bool trigger) const;
+
   ApiDependencies m_deps;
+  ApiRateLimits m_limits;
+  mutable RateLimiter m_requests; // synchronized inside
+  mutable RateLimiter m_triggers;
   mutable RequestCounts m_request_counts; // counting is synchronized inside
   http::Router m_router;
 };

@@ -1,6 +1,8 @@
 #pragma once
 // The master role: the REST API over the store and the queue. `standalone` reuses serve_api.
 
+#include "api.hpp"
+
 #include "cicd/config/options.hpp"
 #include "cicd/git/repository.hpp"
 #include "cicd/http/server.hpp"
@@ -28,6 +30,19 @@ struct Services {
 };
 Services open_services(const config::ServiceOptions& options);
 
+// The API's limits: per-token rates, and what one request and connection may be (the host
+// and port come from --listen).
+struct ApiLimitOptions {
+  ApiRateLimits rates;
+  http::ServerOptions server;
+};
+// Adds --rate-limit, --trigger-rate-limit, --body-limit, --header-limit, --read-timeout,
+// --idle-timeout and --max-connections.
+void add_api_limit_options(boost::program_options::options_description& description,
+                           ApiLimitOptions& target);
+// Throws Fatal (exit 2) for a value out of range.
+void check_api_limit_options(const ApiLimitOptions& options);
+
 // Another handler served by the same server: requests whose path is `prefix` or starts with
 // `prefix` + "/" go to it instead of the API (standalone mounts the ui at "/ui").
 struct Mount {
@@ -36,8 +51,8 @@ struct Mount {
 };
 
 // Serves the API until SIGINT or SIGTERM. `on_listening` runs once the port is bound.
-void serve_api(const config::ServiceOptions& options, Services& services,
-               const std::function<void(std::uint16_t port)>& on_listening,
+void serve_api(const config::ServiceOptions& options, const ApiLimitOptions& limits,
+               Services& services, const std::function<void(std::uint16_t port)>& on_listening,
                const std::vector<Mount>& mounts = {});
 
 // A name for this process as the holder of periodic duties (<host>-<pid>-<random>).

@@ -56,13 +56,14 @@ Services open_services(const config::ServiceOptions& options) {
       std::make_unique<git::RepoCache>(std::filesystem::path(options.data_dir) / "git-cache")};
 }
 
-void serve_api(const config::ServiceOptions& options, Services& services,
-               const std::function<void(std::uint16_t port)>& on_listening,
+void serve_api(const config::ServiceOptions& options, const ApiLimitOptions& limits,
+               Services& services, const std::function<void(std::uint16_t port)>& on_listening,
                const std::vector<Mount>& mounts) {
   auto listen = config::parse_listen(options.listen);
   Api api(ApiDependencies{*services.store, *services.queue, *services.results,
-                          services.keys.token_key, services.keys.secret_box, *services.repo_cache});
-  http::ServerOptions server_options;
+                          services.keys.token_key, services.keys.secret_box, *services.repo_cache},
+          limits.rates);
+  auto server_options = limits.server;
   server_options.host = listen.host;
   server_options.port = listen.port;
   http::Server server(server_options, [&api, &mounts](http::Request&& request) {
@@ -91,12 +92,15 @@ int run_master(int argc, const char* const* argv) {
   config::add_service_options(description, options);
   SweeperOptions sweeper_options{sweeper_holder()};
   add_sweeper_options(description, sweeper_options);
+  ApiLimitOptions limits;
+  add_api_limit_options(description, limits);
   description.add_options()("migrate-only", "apply database migrations, then exit");
   auto vm = config::parse_options("master", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
   }
   config::resolve_defaults(options);
+  check_api_limit_options(limits);
   if (vm.count("migrate-only")) {
     store::open_store(options.db);
     log::info("database migrations applied");
@@ -105,7 +109,7 @@ int run_master(int argc, const char* const* argv) {
   auto services = open_services(options);
   Sweeper sweeper(*services.store, *services.queue, *services.results, sweeper_options);
   sweeper.start();
-  serve_api(options, services, [](std::uint16_t) {});
+  serve_api(options, limits, services, [](std::uint16_t) {});
   sweeper.stop();
   return 0;
 }

@@ -48,11 +48,14 @@ int run_standalone(int argc, const char* const* argv) {
       "seconds between SIGTERM and SIGKILL when a run is stopped");
   master::SweeperOptions sweeper_options{master::sweeper_holder()};
   master::add_sweeper_options(description, sweeper_options);
+  master::ApiLimitOptions limits;
+  master::add_api_limit_options(description, limits);
   auto vm = config::parse_options("standalone", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
   }
   config::resolve_defaults(options);
+  master::check_api_limit_options(limits);
   auto services = master::open_services(options);
 
   auto docker = docker::Client::from_environment();
@@ -87,7 +90,7 @@ int run_standalone(int argc, const char* const* argv) {
   } else if (api_host.find(':') != std::string::npos && api_host.front() != '[') {
     api_host = "[" + api_host + "]";
   }
-  master::serve_api(options, services,
+  master::serve_api(options, limits, services,
                     [&ui, &api_host](std::uint16_t port) {
                       ui.set_api_url(fmt::format("http://{}:{}", api_host, port));
                       log::info("serving the web pages on /ui/");

@@ -22,6 +22,8 @@
 
 #include <sys/resource.h>
 
+#include <atomic>
+
 #include <thread>
 
 namespace cicd::http {
@@ -75,14 +77,27 @@ asio::awaitable<Reply> handle_on_pool(asio::thread_pool& pool, const Handler& ha
   co_return reply;
 }
 
-Response parse_error_response(const beast::error_code& ec) {
+// "1 MiB", "16 KiB", "1500 bytes": a limit as people read it.
+std::string bytes_text(std::size_t bytes) {
+  if (bytes % (1024 * 1024) == 0) {
+    return fmt::format("{} MiB", bytes / (1024 * 1024));
+  }
+  if (bytes % 1024 == 0) {
+    return fmt::format("{} KiB", bytes / 1024);
+  }
+  return fmt::format("{} bytes", bytes);
+}
+
+Response parse_error_response(const beast::error_code& ec, const ServerOptions& options) {
   if (ec == beast::http::error::body_limit) {
     return problem_response(Status::payload_too_large,
-                            "the request body is larger than the 1 MiB limit");
+                            fmt::format("the request body is larger than the {} limit",
+                                        bytes_text(options.body_limit)));
   }
   if (ec == beast::http::error::header_limit) {
     return problem_response(Status::request_header_fields_too_large,
-                            "the request headers are larger than the 16 KiB limit");
+                            fmt::format("the request headers are larger than the {} limit",
+                                        bytes_text(options.header_limit)));
   }
   return problem_response(Status::bad_request, "malformed HTTP request: " + ec.message());
 }
@@ -105,6 +120,8 @@ struct Server::Impl {
   asio::thread_pool pool;
   tcp::acceptor acceptor;
   asio::signal_set signals;
+  std::atomic<std::size_t> connections{0};
+  std::atomic<std::size_t> refusing{0};
 
   Impl(ServerOptions opts, Handler h)
       : options(std::move(opts)), handler(std::move(h)),
@@ -112,12 +129,32 @@ struct Server::Impl {
                                   : static_cast<int>(std::thread::hardware_concurrency())),
         pool(static_cast<std::size_t>(options.handler_threads)), acceptor(io), signals(io) {}
 
+  // Counts the session while it lives.
+  struct Open {
+    std::atomic<std::size_t>& count;
+    explicit Open(std::atomic<std::size_t>& c) : count(c) { ++count; }
+    ~Open() { --count; }
+    Open(const Open&) = delete;
+    Open& operator=(const Open&) = delete;
+  };
+
   asio::awaitable<void> session(beast::tcp_stream stream) {
+    Open open(connections);
     beast::flat_buffer buffer;
     for (;;) {
       beast::http::request_parser<beast::http::string_body> parser;
       parser.body_limit(options.body_limit);
       parser.header_limit(static_cast<std::uint32_t>(options.header_limit));
+      if (buffer.size() == 0) {
+        // An idle connection waits for the next request's first byte this long...
+        stream.expires_after(options.idle_timeout);
+        auto [idle_ec, got] = co_await stream.async_read_some(buffer.prepare(4096), k_use_tuple);
+        if (idle_ec) {
+          break;
+        }
+        buffer.commit(got);
+      }
+      // ...and then the whole request must arrive within the read timeout.
       stream.expires_after(options.read_timeout);
       auto [read_ec, read_bytes] =
           co_await beast::http::async_read_header(stream, buffer, parser, k_use_tuple);
@@ -139,7 +176,7 @@ struct Server::Impl {
       bool keep_alive = false;
       Reply reply(Response{});
       if (read_ec) {
-        reply = parse_error_response(read_ec);
+        reply = parse_error_response(read_ec, options);
       } else {
         auto request = std::make_shared<Request>(parser.release());
         keep_alive = request->keep_alive();
@@ -237,7 +274,41 @@ struct Server::Impl {
         co_await pause.async_wait(k_use_tuple);
         continue;
       }
+      if (connections >= options.max_connections) {
+        asio::co_spawn(io, refuse(beast::tcp_stream(std::move(socket))), asio::detached);
+        continue;
+      }
       asio::co_spawn(io, session(beast::tcp_stream(std::move(socket))), asio::detached);
+    }
+  }
+
+  // One connection too many: a 503 that says so, then the connection is closed.
+  asio::awaitable<void> refuse(beast::tcp_stream stream) {
+    Open open(refusing);
+    if (refusing > 64) { // a flood: close without a word
+      co_return;
+    }
+    auto response = problem_response(
+        Status::service_unavailable,
+        fmt::format("the server holds its maximum of {} connections: retry in a moment",
+                    options.max_connections));
+    response.set(beast::http::field::retry_after, "1");
+    response.keep_alive(false);
+    response.prepare_payload();
+    stream.expires_after(std::chrono::seconds(2));
+    co_await beast::http::async_write(stream, response, k_use_tuple);
+    beast::error_code ignored;
+    stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    // Reads what the client sends until it closes (a second at most), so that closing does
+    // not reset the connection before the client has read the answer.
+    char sink[4096];
+    stream.expires_after(std::chrono::seconds(1));
+    for (;;) {
+      auto [read_ec, n] = co_await stream.async_read_some(asio::buffer(sink), k_use_tuple);
+      (void)n;
+      if (read_ec) {
+        break;
+      }
     }
   }
 };

@@ -17,14 +17,15 @@ std::string trim(std::string text) {
 
 } // namespace
 
-CicdMaster::CicdMaster(std::string db_url)
+CicdMaster::CicdMaster(std::string db_url, std::vector<std::string> extra_args)
     : m_dir("cicd-e2e"), m_data_dir(m_dir.path() / "data"), m_db_url(std::move(db_url)) {
   if (m_db_url.empty()) {
     m_db_url = "sqlite://" + (m_dir.path() / "cicd.db").string();
   }
   auto log_file = m_dir.path() / "master.log";
-  m_process = start_serving({"master", "--data-dir", m_data_dir.string(), "--db", m_db_url},
-                            log_file, m_port);
+  std::vector<std::string> args = {"master", "--data-dir", m_data_dir.string(), "--db", m_db_url};
+  args.insert(args.end(), extra_args.begin(), extra_args.end());
+  m_process = start_serving(std::move(args), log_file, m_port);
 }
 
 CicdMaster::~CicdMaster() {

@@ -10,18 +10,20 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace cicd::test {
 
 // Thread safety: none; one per test.
 class CicdMaster {
 public:
-  // Starts `cicd master --data-dir <tmp> --listen 127.0.0.1:<free port> --db <db_url>` and
+  // Starts `cicd master --data-dir <tmp> --listen 127.0.0.1:<free port> --db <db_url>
+  // <extra_args…>` and
   // waits (at most 10 s) until GET /healthz answers 200. An empty `db_url` means a new SQLite
   // file under root_dir(); a PostgreSQL database stays the caller's to create and drop
   // (support/postgres.hpp). Throws std::runtime_error with the master's log when it does not
   // come up.
-  explicit CicdMaster(std::string db_url = {});
+  explicit CicdMaster(std::string db_url = {}, std::vector<std::string> extra_args = {});
   CicdMaster(const CicdMaster&) = delete;
   CicdMaster& operator=(const CicdMaster&) = delete;
   ~CicdMaster();

@@ -16,11 +16,16 @@ namespace cicd::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;             // 0: any free port (see Server::port())
-  std::size_t body_limit = 1024 * 1024;  // larger bodies: 413
-  std::size_t header_limit = 16 * 1024;  // larger headers: 431
-  std::chrono::seconds read_timeout{30}; // per request, also for idle keep-alive
+  std::uint16_t port = 8080;            // 0: any free port (see Server::port())
+  std::size_t body_limit = 1024 * 1024; // larger bodies: 413
+  std::size_t header_limit = 16 * 1024; // larger headers: 431
+  // From a request's first byte to its last (a client trickling bytes is cut off: slowloris).
+  std::chrono::seconds read_timeout{30};
+  // Waiting for a request's first byte, on a new or a kept-alive connection.
+  std::chrono::seconds idle_timeout{60};
   std::chrono::seconds write_timeout{30};
+  // Connections open at once; one more is answered 503 and closed.
+  std::size_t max_connections = 10000;
   int io_threads = 0;       // 0: one per core
   int handler_threads = 16; // blocking work (database calls)
 };
