@@ -21,13 +21,14 @@ TEST(Cli, VersionPrintsTheVersion) {
   EXPECT_TRUE(result.err.empty()) << result.err;
 }
 
-TEST(Cli, RolesNotBuiltYetSaySoAndExit2) {
-  for (const auto* role : {"ui"}) {
-    auto result = run_cicd({role});
-    EXPECT_EQ(result.exit_code, 2) << role;
-    EXPECT_NE(result.err.find("not built"), std::string::npos) << role << ": " << result.err;
-    EXPECT_TRUE(result.out.empty()) << role << ": " << result.out;
-  }
+TEST(Cli, UiWithAServerThatIsNotAnHttpUrlIsOneClearLineAndExit2) {
+  auto result = run_cicd({"ui", "--server", "master:8080"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_EQ(result.err, "cicd: --server master:8080: give the master's URL, http://HOST:PORT or "
+                        "https://HOST:PORT\n");
+  auto help = run_cicd({"ui", "--help"});
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("Usage: cicd ui"), std::string::npos) << help.out;
 }
 
 TEST(Cli, AnAgentWithoutItsDatabaseAndBrokerIsOneClearLineAndExit2) {
