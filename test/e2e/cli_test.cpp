@@ -1,4 +1,4 @@
-// The `cicd` command line: version, roles not built yet, option errors.
+// The `cicd` command line: version, option errors.
 #include "support/cicd_process.hpp"
 
 #include <gtest/gtest.h>
