@@ -1,6 +1,7 @@
 // Calling the API as the signed-in user, rendering templates into the layout, and the small
 // presentation helpers the pages share.
 #include "page_context.hpp"
+#include "cicd/crypto/random.hpp"
 
 #include "embedded_ui.hpp"
 
@@ -26,28 +27,16 @@ std::string_view template_text(const std::string& name) {
   throw std::logic_error("no template " + file);
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 std::string form_decode(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     if (text[i] == '+') {
       out += ' ';
-    } else if (text[i] == '%' && i + 2 < text.size() && hex_value(text[i + 1]) >= 0 &&
-               hex_value(text[i + 2]) >= 0) {
-      out += static_cast<char>(hex_value(text[i + 1]) * 16 + hex_value(text[i + 2]));
+    } else if (text[i] == '%' && i + 2 < text.size() && crypto::hex_digit_value(text[i + 1]) >= 0 &&
+               crypto::hex_digit_value(text[i + 2]) >= 0) {
+      out += static_cast<char>(crypto::hex_digit_value(text[i + 1]) * 16 +
+                               crypto::hex_digit_value(text[i + 2]));
       i += 2;
     } else {
       out += text[i];

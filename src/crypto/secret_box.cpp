@@ -6,7 +6,6 @@
 #include <openssl/err.h>
 #include <openssl/evp.h>
 
-
 #include <algorithm>
 #include <cerrno>
 #include <memory>
@@ -69,19 +68,6 @@ bool cipher_update(EVP_CIPHER_CTX* context, unsigned char* output, std::string_v
   throw ErrorException(make_error(ErrorCode::internal, "AES-256-GCM encryption failed in OpenSSL"));
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 } // namespace
 
 SecretBox SecretBox::load(const std::filesystem::path& file) {
@@ -100,8 +86,8 @@ SecretBox SecretBox::load(const std::filesystem::path& file) {
   }
   std::array<unsigned char, 32> key{};
   for (std::size_t i = 0; i < key.size(); ++i) {
-    int high = hex_value(digits[2 * i]);
-    int low = hex_value(digits[2 * i + 1]);
+    int high = hex_digit_value(digits[2 * i]);
+    int low = hex_digit_value(digits[2 * i + 1]);
     if (high < 0 || low < 0) {
       OPENSSL_cleanse(key.data(), key.size());
       throw Fatal(expected + " but contains other characters" + restore);

@@ -1,6 +1,7 @@
 #include "s3_config.hpp"
 
 #include "cicd/core/error.hpp"
+#include "cicd/crypto/random.hpp"
 #include "s3_sigv4.hpp"
 
 #include <fmt/format.h>
@@ -21,19 +22,6 @@ constexpr std::string_view k_example =
   throw Fatal(fmt::format("--results: {} (expected {})", what, k_example));
 }
 
-int hex_value(char c) {
-  if (c >= '0' && c <= '9') {
-    return c - '0';
-  }
-  if (c >= 'a' && c <= 'f') {
-    return c - 'a' + 10;
-  }
-  if (c >= 'A' && c <= 'F') {
-    return c - 'A' + 10;
-  }
-  return -1;
-}
-
 std::string percent_decode(std::string_view text, std::string_view what) {
   std::string out;
   out.reserve(text.size());
@@ -43,8 +31,8 @@ std::string percent_decode(std::string_view text, std::string_view what) {
       continue;
     }
     bool complete = i + 2 < text.size();
-    int high = complete ? hex_value(text[i + 1]) : -1;
-    int low = complete ? hex_value(text[i + 2]) : -1;
+    int high = complete ? crypto::hex_digit_value(text[i + 1]) : -1;
+    int low = complete ? crypto::hex_digit_value(text[i + 2]) : -1;
     if (high < 0 || low < 0) {
       fail(fmt::format("the {} has a '%' that is not followed by two hex digits (write a "
                        "literal '%' as %25)",

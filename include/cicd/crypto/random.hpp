@@ -11,6 +11,8 @@ namespace cicd::crypto {
 
 std::string random_bytes(std::size_t count);
 std::string to_hex(std::string_view bytes);
+// The value of one hex digit (either case), or -1 when `c` is not one.
+int hex_digit_value(char c);
 // The bytes of lowercase or uppercase hex text; nullopt when it is not hex.
 std::optional<std::string> from_hex(std::string_view text);
 
