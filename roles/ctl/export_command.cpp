@@ -39,7 +39,7 @@ rapidjson::Value text_value(const std::string& text, Allocator& allocator) {
 // A job as GET returns it, without what the server adds, with its secrets as references.
 rapidjson::Value exported_job(ApiClient& api, const rapidjson::Value& job, Allocator& allocator) {
   rapidjson::Value document(job, allocator);
-  for (const auto* member : {"name", "etag", "createdAt", "updatedAt", "href"}) {
+  for (const auto* member : {"name", "etag", "createdAt", "updatedAt", "href", "lastRun"}) {
     document.EraseMember(member);
   }
   auto name = string_of(job, "name");

@@ -6,6 +6,8 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
+
 #include <iostream>
 
 namespace cicd::ctl {
@@ -18,9 +20,16 @@ int jobs_list(Session& session, CommandLine& args) {
     print_document(items, format);
     return k_exit_ok;
   }
-  Table table({"NAME", "TYPE", "UPDATED", "DESCRIPTION"});
+  Table table({"NAME", "TYPE", "LAST RUN", "UPDATED", "DESCRIPTION"});
   for (const auto& job : items.GetArray()) {
-    table.add({string_of(job, "name"), string_of(job, "type"),
+    std::string last_run = "-";
+    if (auto run = job.FindMember("lastRun"); run != job.MemberEnd() && run->value.IsObject() &&
+                                              run->value.HasMember("id") &&
+                                              run->value["id"].IsInt64()) {
+      last_run =
+          fmt::format("#{} {}", run->value["id"].GetInt64(), string_of(run->value, "status"));
+    }
+    table.add({string_of(job, "name"), string_of(job, "type"), last_run,
                short_time(string_of(job, "updatedAt")), string_of(job, "description")});
   }
   std::cout << table.render(session.terminal().colour);

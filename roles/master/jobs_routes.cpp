@@ -7,6 +7,7 @@
 #include "cicd/crypto/digest.hpp"
 #include "cicd/model/job.hpp"
 #include "cicd/model/names.hpp"
+#include "cicd/model/run.hpp"
 
 #include <boost/beast/http/field.hpp>
 
@@ -17,11 +18,10 @@ namespace {
 using auth::Scope;
 using boost::beast::http::field;
 
-// {"name": …, <the canonical definition's members>, "etag", "createdAt", "updatedAt", "href"}
-void write_job(model::JsonWriter& writer, const store::StoredJob& job) {
+// "name", <the canonical definition's members>, "etag", "createdAt", "updatedAt", "href"
+void write_job_members(model::JsonWriter& writer, const store::StoredJob& job) {
   rapidjson::Document definition;
   definition.Parse(job.definition_json.data(), job.definition_json.size());
-  writer.StartObject();
   writer.Key("name");
   model::write_string(writer, job.name);
   for (const auto& member : definition.GetObject()) {
@@ -36,13 +36,29 @@ void write_job(model::JsonWriter& writer, const store::StoredJob& job) {
   model::write_string(writer, model::format_timestamp(job.updated_at_ms));
   writer.Key("href");
   model::write_string(writer, "/jobs/" + job.name);
+}
+
+// A job in the list: its members and "lastRun", the run document of its newest run or null.
+void write_job_item(model::JsonWriter& writer, const store::StoredJob& job,
+                    const model::Run* last_run) {
+  writer.StartObject();
+  write_job_members(writer, job);
+  writer.Key("lastRun");
+  if (last_run != nullptr) {
+    auto run = model::to_json(*last_run);
+    writer.RawValue(run.data(), run.size(), rapidjson::kObjectType);
+  } else {
+    writer.Null();
+  }
   writer.EndObject();
 }
 
 http::Response job_response(http::Status status, const store::StoredJob& job) {
   rapidjson::StringBuffer buffer;
   model::JsonWriter writer(buffer);
-  write_job(writer, job);
+  writer.StartObject();
+  write_job_members(writer, job);
+  writer.EndObject();
   auto response = http::json_response(status, std::string(buffer.GetString(), buffer.GetSize()));
   response.set(field::etag, quote_etag(job.etag));
   response.set(field::cache_control, "no-cache");
@@ -140,13 +156,23 @@ http::Response list_jobs(const ApiDependencies& deps, const http::Request&,
   if (more) {
     jobs.pop_back();
   }
+  std::vector<model::Run> last_runs;
+  if (!jobs.empty()) {
+    last_runs = value_or_throw(deps.store.last_runs(jobs.front().name, jobs.back().name));
+  }
+  // Both are ordered by job name: one pass pairs each job with its last run.
+  auto last = last_runs.begin();
   rapidjson::StringBuffer buffer;
   model::JsonWriter writer(buffer);
   writer.StartObject();
   writer.Key("items");
   writer.StartArray();
   for (const auto& job : jobs) {
-    write_job(writer, job);
+    const model::Run* last_run = nullptr;
+    if (last != last_runs.end() && last->job == job.name) {
+      last_run = &*last++;
+    }
+    write_job_item(writer, job, last_run);
   }
   writer.EndArray();
   writer.Key("next");

@@ -21,6 +21,8 @@ public:
   Result<CreatedRun> create_run(const NewRun& run, std::int64_t now_ms) override;
   Result<model::Run> get_run(std::string_view job, std::int64_t id) override;
   Result<std::vector<model::Run>> list_runs(std::string_view job, const RunQuery& query) override;
+  Result<std::vector<model::Run>> last_runs(std::string_view first_name,
+                                            std::string_view last_name) override;
   Result<model::Run> abort_run(std::string_view job, std::int64_t id, std::string_view by,
                                std::int64_t now_ms) override;
 

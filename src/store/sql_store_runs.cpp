@@ -150,6 +150,23 @@ Result<std::vector<Run>> SqlStore::list_runs(std::string_view job, const RunQuer
   });
 }
 
+Result<std::vector<Run>> SqlStore::last_runs(std::string_view first_name,
+                                             std::string_view last_name) {
+  return guarded<std::vector<Run>>([&] {
+    std::vector<Run> runs;
+    m_db->autocommit([&](SqlConnection& sql) {
+      auto sql_text = fmt::format("{}WHERE r.id IN (SELECT max(n.id) FROM runs n JOIN jobs k ON "
+                                  "k.id = n.job_id WHERE k.name >= $1 AND k.name <= $2 GROUP BY "
+                                  "n.job_id) ORDER BY j.name",
+                                  k_run_select);
+      for (const auto& row : sql.query(sql_text, {text(first_name), text(last_name)})) {
+        runs.push_back(to_run(row));
+      }
+    });
+    return runs;
+  });
+}
+
 Result<Run> SqlStore::abort_run(std::string_view job, std::int64_t id, std::string_view by,
                                 std::int64_t now_ms) {
   return guarded<Run>([&] {

@@ -203,6 +203,25 @@ TEST_P(ApiRunsTest, ListIsNewestFirstAndPaginatesWithNextLinks) {
   EXPECT_EQ(seen, std::vector<std::int64_t>(ids.rbegin(), ids.rend()));
 }
 
+TEST_P(ApiRunsTest, JobsListCarriesEachJobsNewestRun) {
+  ASSERT_EQ(put_job("never-run").status, 201);
+  trigger_run("unit-test");
+  auto newest = trigger_run("unit-test");
+  auto list = call(Verb::get, "/jobs", {}, "read");
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto document = parse_json(list.body);
+  ASSERT_EQ(document["items"].Size(), 2u);
+  const auto& never = document["items"][0];
+  EXPECT_EQ(string_member(never, "name"), "never-run");
+  EXPECT_TRUE(never["lastRun"].IsNull());
+  const auto& unit = document["items"][1];
+  EXPECT_EQ(unit["lastRun"]["id"].GetInt64(), newest);
+  EXPECT_EQ(string_member(unit["lastRun"], "status"), "queued");
+  // The same document the runs list gives.
+  auto runs = parse_json(call(Verb::get, "/jobs/unit-test/runs?limit=1", {}, "read").body);
+  EXPECT_TRUE(unit["lastRun"] == runs["items"][0]) << list.body;
+}
+
 TEST_P(ApiRunsTest, ListFiltersByStatus) {
   std::vector<std::int64_t> ids;
   for (int i = 0; i < 4; ++i) {

@@ -86,9 +86,10 @@ TEST_F(CtlTest, JobsListGetDeleteInEveryFormat) {
 
   auto table = user.run({"jobs", "list"});
   ASSERT_EQ(table.exit_code, 0) << table.err;
-  EXPECT_TRUE(table.out.starts_with("NAME    TYPE       UPDATED              DESCRIPTION\n"))
+  EXPECT_TRUE(
+      table.out.starts_with("NAME    TYPE       LAST RUN  UPDATED              DESCRIPTION\n"))
       << table.out;
-  EXPECT_TRUE(holds_text(table.out, "\ndeploy  freestyle  "));
+  EXPECT_TRUE(holds_text(table.out, "\ndeploy  freestyle  -         "));
   EXPECT_TRUE(holds_text(table.out, "  to production\n"));
   EXPECT_TRUE(lacks_text(table.out, "\x1b")) << "colour when stdout is not a terminal";
 

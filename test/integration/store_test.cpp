@@ -417,6 +417,30 @@ TEST_P(StoreContract, ListRunsPagesWithBeforeIdVisitingEachRunOnce) {
   EXPECT_EQ(visited, newest_first);
 }
 
+TEST_P(StoreContract, LastRunsGivesTheNewestRunOfEachJobInTheNameRange) {
+  for (const auto* name : {"a-first", "b-never", "c-busy", "d-outside"}) {
+    create_job(name);
+  }
+  auto first = queue_run("a-first");
+  std::int64_t busy_newest = 0;
+  for (int i = 0; i < 3; ++i) {
+    busy_newest = queue_run("c-busy", k_t0 + i).id;
+    queue_run("a-first"); // interleaved: each job's own newest counts
+  }
+  ASSERT_OK(store().abort_run("a-first", first.id, "alice", k_t1));
+  queue_run("d-outside");
+
+  auto last = store().last_runs("a-first", "c-busy").value();
+  ASSERT_EQ(last.size(), 2u) << "b-never has no run; d-outside is past the range";
+  EXPECT_EQ(last[0].job, "a-first");
+  EXPECT_EQ(last[0].id, runs_of("a-first").front().id);
+  EXPECT_EQ(last[0].status, RunStatus::queued);
+  EXPECT_EQ(last[1].job, "c-busy");
+  EXPECT_EQ(last[1].id, busy_newest);
+  EXPECT_TRUE(store().last_runs("b-never", "b-never").value().empty());
+  EXPECT_TRUE(store().last_runs("x", "z").value().empty());
+}
+
 TEST_P(StoreContract, ListRunsOfUnknownJobIsNotFound) {
   EXPECT_ERROR(store().list_runs("build", {}), ErrorCode::not_found);
   create_job("build");

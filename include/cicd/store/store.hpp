@@ -155,6 +155,10 @@ public:
   // not_found when the job does not exist.
   virtual Result<std::vector<model::Run>> list_runs(std::string_view job,
                                                     const RunQuery& query) = 0;
+  // The newest run of each job whose name is between first_name and last_name (both
+  // included), ordered by job name; jobs that never ran have none. One query for a page of jobs.
+  virtual Result<std::vector<model::Run>> last_runs(std::string_view first_name,
+                                                    std::string_view last_name) = 0;
   // A queued run becomes aborted at once; a running one gets abort_requested (its agent stops
   // it); a finished one is a conflict. Returns the run after the change.
   virtual Result<model::Run> abort_run(std::string_view job, std::int64_t id, std::string_view by,
