@@ -14,3 +14,12 @@ add_library(cicd_warnings INTERFACE)
 target_compile_options(cicd_warnings INTERFACE
   -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor -Wcast-align
   -Woverloaded-virtual -Wimplicit-fallthrough)
+
+# CICD_SANITIZE: a -fsanitize= list for the whole build ("address,undefined" or "thread"; the
+# presets asan and tsan in CMakePresets.json). Any report aborts the process, so a test fails.
+set(CICD_SANITIZE "" CACHE STRING "sanitizers for every target, e.g. address,undefined")
+if(CICD_SANITIZE)
+  target_compile_options(cicd_settings INTERFACE -fsanitize=${CICD_SANITIZE}
+    -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  target_link_options(cicd_settings INTERFACE -fsanitize=${CICD_SANITIZE})
+endif()
