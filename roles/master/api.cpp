@@ -97,7 +97,8 @@ http::Reply Api::answer(const http::Request& request, const http::Route*& route)
       response.set(field::field::allow, "GET");
       return response;
     }
-    return http::json_response(http::Status::ok, R"({"status":"ok"})");
+    return http::json_response(
+        http::Status::ok, fmt::format(R"({{"status":"ok","apiVersion":"{}"}})", k_api_version));
   }
   try {
     return handle_authenticated(request, *target, route);

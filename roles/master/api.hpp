@@ -48,6 +48,10 @@ void add_token_routes(http::Router& router, const ApiDependencies& deps);
 void add_metrics_routes(http::Router& router, const ApiDependencies& deps,
                         const RequestCounts& request_counts);
 
+// The API's version, as docs/openapi.yaml's info.version (semantic versioning; what is
+// breaking: docs/api.md, "Versioning"). GET /healthz answers it as "apiVersion".
+inline constexpr std::string_view k_api_version = "1.0.0";
+
 // Thread safety: handle() may run concurrently once constructed.
 // How much one token may ask (per token subject; 0: no limit).
 struct ApiRateLimits {
@@ -61,6 +65,8 @@ public:
   Api(const Api&) = delete; // the routes hold references to m_deps
   Api& operator=(const Api&) = delete;
   http::Reply handle(http::Request&& request) const;
+  // The routes it serves (GET /healthz, answered before routing, is not among them): the API
+  // contract test holds them to docs/openapi.yaml.
   const http::Router& router() const { return m_router; }
 
 private:
