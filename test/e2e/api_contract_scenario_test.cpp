@@ -16,6 +16,7 @@
 #include <filesystem>
 #include <iostream>
 #include <thread>
+#include <vector>
 
 namespace cicd::test {
 namespace {
@@ -58,7 +59,7 @@ protected:
   // Polls GET …/runs/{id} (each poll recorded) until the run's status is one of `statuses`
   // or 60 s passed; returns the last document.
   rapidjson::Document poll_run(const std::string& job, std::int64_t id,
-                               std::initializer_list<std::string_view> statuses) {
+                               const std::vector<std::string_view>& statuses) {
     auto until = std::chrono::steady_clock::now() + k_run_deadline;
     for (;;) {
       auto response = expect(200, Verb::get, run_path(job, id), {}, as("read"));
@@ -84,8 +85,8 @@ private:
   std::unique_ptr<ExchangeRecorder> m_recorder;
 };
 
-constexpr std::initializer_list<std::string_view> k_ended = {"succeeded", "failed", "errored",
-                                                             "timed_out", "aborted"};
+const std::vector<std::string_view> k_ended = {"succeeded", "failed", "errored", "timed_out",
+                                               "aborted"};
 
 TEST_F(ApiContractScenario, EveryOperationAnswersAsTheSpecSays) {
   if (!openapi_tools_ready()) {
