@@ -1,9 +1,12 @@
 // Checks docs/openapi.yaml: valid OpenAPI 3.0 (the schema and every $ref, by
 // @apidevtools/swagger-parser), and the rules cicd adds: every operation has a unique
-// operationId and an x-cicd-scope, and declares each error status as problem+json.
+// operationId and an x-cicd-scope, declares each error status as problem+json, and every
+// example (of a schema, a media type or a parameter) fits its schema (Ajv).
 // Usage: node validate_spec.mjs <spec.yaml>. Prints "the spec is valid" and exits 0, or prints
 // each fault and exits 1. Run by ctest (ApiContract.TheSpecIsValidOpenApi).
 import SwaggerParser from '@apidevtools/swagger-parser';
+import Ajv from 'ajv';
+import addFormats from 'ajv-formats';
 
 const specPath = process.argv[2];
 if (!specPath) {
@@ -52,8 +55,36 @@ for (const [path, item] of Object.entries(api.paths)) {
   }
 }
 
+// Every example fits its schema. Walked over the dereferenced spec; `where` is a JSON path.
+const ajv = new Ajv({ allErrors: true, strict: true, strictTypes: false });
+addFormats(ajv);
+ajv.addVocabulary(['example']);
+const dereferenced = await SwaggerParser.dereference(specPath);
+let examples = 0;
+function check(schema, value, where) {
+  const validate = ajv.compile(schema);
+  ++examples;
+  if (!validate(value)) faults.push(`${where}: the example does not fit the schema: ${ajv.errorsText(validate.errors, { separator: '; ' })}`);
+}
+function walk(node, where, seen = new Set()) {
+  if (node === null || typeof node !== 'object' || seen.has(node)) return;
+  seen.add(node);
+  if (node.schema && typeof node.schema === 'object') { // a media type or a parameter
+    if ('example' in node) check(node.schema, node.example, `${where}.example`);
+    for (const [name, example] of Object.entries(node.examples ?? {})) {
+      if ('value' in example) check(node.schema, example.value, `${where}.examples.${name}`);
+    }
+  }
+  if ('example' in node && (node.type || node.oneOf || node.allOf || node.properties)) {
+    check(node, node.example, `${where} (schema example)`);
+  }
+  for (const [key, child] of Object.entries(node)) walk(child, `${where}.${key}`, seen);
+}
+walk(dereferenced.paths, 'paths');
+walk(dereferenced.components, 'components');
+
 if (faults.length > 0) {
   for (const fault of faults) console.error(fault);
   process.exit(1);
 }
-console.log(`the spec is valid: OpenAPI ${api.openapi}, version ${api.info.version}, ${operationIds.size} operations`);
+console.log(`the spec is valid: OpenAPI ${api.openapi}, version ${api.info.version}, ${operationIds.size} operations, ${examples} examples checked`);
