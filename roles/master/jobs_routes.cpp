@@ -131,8 +131,10 @@ http::Response get_job(const ApiDependencies& deps, const http::Request& request
                        const http::RouteMatch& match) {
   auto job = value_or_throw(deps.store.get_job(job_name(match)));
   if (etag_header(request, field::if_none_match) == job.etag) {
+    // RFC 9110 §15.4.5: a 304 carries the Cache-Control the 200 would have.
     http::Response response(http::Status::not_modified, 11);
     response.set(field::etag, quote_etag(job.etag));
+    response.set(field::cache_control, "no-cache");
     return response;
   }
   return job_response(http::Status::ok, job);
