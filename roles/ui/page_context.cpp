@@ -314,6 +314,22 @@ Data status_data(const std::string& status) {
   return data;
 }
 
+namespace {
+
+// " · pull request #12 (feature → main) of owner/repo" or " · push to main of owner/repo".
+std::string hook_words(const rapidjson::Value& hook) {
+  std::string words;
+  if (hook.HasMember("pullRequest") && hook["pullRequest"].IsInt64()) {
+    words = fmt::format(" · pull request #{} ({} → {})", hook["pullRequest"].GetInt64(),
+                        json_string(hook, "headBranch"), json_string(hook, "baseBranch"));
+  } else {
+    words = " · push to " + json_string(hook, "headBranch");
+  }
+  return words + " of " + json_string(hook, "repository");
+}
+
+} // namespace
+
 Data run_summary(const rapidjson::Value& run, const std::string& base) {
   Data data;
   auto id = json_string(run, "id");
@@ -339,13 +355,18 @@ Data run_summary(const rapidjson::Value& run, const std::string& base) {
   if (run.HasMember("trigger") && run["trigger"].IsObject()) {
     const auto& t = run["trigger"];
     trigger = json_string(t, "kind");
-    if (auto branch = json_string(t, "branchName"); !branch.empty()) {
+    if (t.HasMember("hook") && t["hook"].IsObject()) {
+      trigger += hook_words(t["hook"]);
+    } else if (auto branch = json_string(t, "branchName"); !branch.empty()) {
       trigger += " · branch " + branch;
     }
     if (auto sha = json_string(t, "commitSha"); !sha.empty()) {
       trigger += " · commit " + sha.substr(0, 12);
     }
-    if (auto by = json_string(t, "by"); !by.empty()) {
+    // A hook's run is by the forge account that pushed, not by the hook's own token.
+    auto by = t.HasMember("hook") && t["hook"].IsObject() ? json_string(t["hook"], "sender")
+                                                          : json_string(t, "by");
+    if (!by.empty()) {
       trigger += " · by " + by;
     }
   }

@@ -73,6 +73,16 @@ http::Reply run_page(const PageContext& context, const http::Request&,
   put(data, "reason", json_string(run, "reason"));
   put(data, "exit_code", json_string(run, "exitCode"));
   put(data, "queue_position", json_string(run, "queuePosition"));
+  // A hook-triggered run: where its commit status stands on the forge.
+  if (run.HasMember("statusReport") && run["statusReport"].IsObject()) {
+    const auto& report = run["statusReport"];
+    auto state = json_string(report, "state");
+    auto error = json_string(report, "error");
+    put(data, "status_report",
+        !error.empty()  ? "not reported: " + error
+        : state.empty() ? "not yet reported"
+                        : state);
+  }
   put(data, "abort_requested",
       json_string(run, "abortRequested") == "true" ? Data::type::bool_true
                                                    : Data::type::bool_false);

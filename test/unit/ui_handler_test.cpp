@@ -109,5 +109,29 @@ TEST(UiPageHelpers, SayTimesSizesAndStatusesInWords) {
   EXPECT_EQ(words.render(view), "timed out|status-timed_out");
 }
 
+TEST(UiPageHelpers, SayWhatTriggeredARunIncludingPullRequests) {
+  auto trigger_of = [](const char* json) {
+    rapidjson::Document run;
+    run.Parse(json);
+    Data view;
+    view.set("run", run_summary(run, "/ui"));
+    return kainjow::mustache::mustache{std::string("{{run.trigger}}")}.render(view);
+  };
+  EXPECT_EQ(trigger_of(R"({"id": 1, "job": "unit", "status": "queued", "trigger": {"kind": "api",
+              "branchName": "main", "by": "alice"}})"),
+            "api · branch main · by alice");
+  EXPECT_EQ(
+      trigger_of(R"({"id": 2, "job": "unit", "status": "running", "trigger": {
+              "kind": "github", "commitSha": "0123456789abcdef0123456789abcdef01234567",
+              "hook": {"forge": "github", "repository": "octo/app", "event": "pull_request",
+                       "pullRequest": 12, "headBranch": "fix", "baseBranch": "main",
+                       "sender": "octocat"}}})"),
+      "github · pull request #12 (fix → main) of octo/app · commit 0123456789ab · by octocat");
+  EXPECT_EQ(trigger_of(R"({"id": 3, "job": "unit", "status": "running", "trigger": {
+              "kind": "gitlab", "hook": {"forge": "gitlab", "repository": "group/app",
+              "event": "push", "headBranch": "main"}}})"),
+            "gitlab · push to main of group/app");
+}
+
 } // namespace
 } // namespace cicd::ui
