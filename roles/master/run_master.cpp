@@ -11,6 +11,7 @@
 
 #include <fmt/format.h>
 
+#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -109,7 +110,9 @@ int run_master(int argc, const char* const* argv) {
   auto services = open_services(options);
   Sweeper sweeper(*services.store, *services.queue, *services.results, sweeper_options);
   sweeper.start();
-  serve_api(options, limits, services, [](std::uint16_t) {});
+  // systemd (Type=notify): ready once the API listens; stopping once it stopped serving.
+  serve_api(options, limits, services, [](std::uint16_t) { sd_notify(0, "READY=1"); });
+  sd_notify(0, "STOPPING=1");
   sweeper.stop();
   return 0;
 }

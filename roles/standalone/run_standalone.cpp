@@ -11,6 +11,8 @@
 
 #include <fmt/format.h>
 
+#include <systemd/sd-daemon.h>
+
 namespace cicd::standalone {
 namespace po = boost::program_options;
 
@@ -94,10 +96,12 @@ int run_standalone(int argc, const char* const* argv) {
                     [&ui, &api_host](std::uint16_t port) {
                       ui.set_api_url(fmt::format("http://{}:{}", api_host, port));
                       log::info("serving the web pages on /ui/");
+                      sd_notify(0, "READY=1"); // systemd (Type=notify)
                     },
                     {master::Mount{"/ui", [&ui](http::Request&& request) {
                                      return ui.handle(std::move(request));
                                    }}});
+  sd_notify(0, "STOPPING=1");
   sweeper.stop();
   log::info("stopping: aborting the runs in progress");
   agent.stop_now();

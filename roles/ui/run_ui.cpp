@@ -10,6 +10,8 @@
 
 #include <fmt/format.h>
 
+#include <systemd/sd-daemon.h>
+
 namespace cicd::ui {
 namespace po = boost::program_options;
 
@@ -53,7 +55,9 @@ int run_ui(int argc, const char* const* argv) {
                       [&ui](http::Request&& request) { return ui.handle(std::move(request)); });
   log::info("serving the web pages on http://{}:{}/ for the API at {}", address.host, server.port(),
             options.api_url);
+  sd_notify(0, "READY=1"); // systemd (Type=notify): the pages' port is bound
   server.run();
+  sd_notify(0, "STOPPING=1");
   return 0;
 }
 
