@@ -64,6 +64,10 @@ cleanup() {
     kill -KILL "$pid" 2>/dev/null
     wait "$pid" 2>/dev/null
   done
+  # Anything still running in the root was started by this test: stop it by its pid.
+  for proc in /proc/[0-9]*; do
+    [ "$(readlink "$proc/root" 2>/dev/null)" = "$root" ] && kill -KILL "${proc#/proc/}" 2>/dev/null
+  done
   # Unmount before removing: rm must never reach a mounted file system.
   for mount in $(grep -o " $work/[^ ]*" /proc/mounts | sort -r); do
     umount -l "$mount"
@@ -85,32 +89,39 @@ as_cicd() {
 }
 
 # --- 1. build -----------------------------------------------------------------------------
-step "building the package"
 version=$(sed -nE 's/^project.cicd VERSION ([0-9.]+).*/\1/p' "$source_dir/CMakeLists.txt")
 [ -n "$version" ] || fail "no project(cicd VERSION …) in CMakeLists.txt"
 mkdir -p "$work/build/cicd"
-# The source as git sees it (no build directories), or the whole tree outside a checkout.
-if git -C "$source_dir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
-  git -C "$source_dir" ls-files -co --exclude-standard -z |
-    (cd "$source_dir" && tar --null -T - -cf -) | tar -C "$work/build/cicd" -xf -
-else
-  tar -C "$source_dir" --exclude='./build*' --exclude='./obj-*' -cf - . |
-    tar -C "$work/build/cicd" -xf -
-fi
-build_options="parallel=$(nproc)"
-[ -n "${CICD_PACKAGE_TEST_CHECK:-}" ] || build_options="nocheck $build_options"
-if ! (cd "$work/build/cicd" && DEB_BUILD_OPTIONS=$build_options \
-  dpkg-buildpackage -b -us -uc >"$work/build.log" 2>&1); then
-  tail -n 60 "$work/build.log" >&2
-  fail "dpkg-buildpackage failed (the last lines of its log are above)"
-fi
 deb=$work/build/cicd_${version}_amd64.deb
+if [ -n "${CICD_PACKAGE_TEST_BUILT:-}" ]; then
+  # A developer's shortcut for working on the checks below: the .changes of a package built
+  # from this tree. CI never sets it.
+  step "using the package of $CICD_PACKAGE_TEST_BUILT"
+  cp "$(dirname "$CICD_PACKAGE_TEST_BUILT")/"cicd_"$version"_* "$work/build/"
+else
+  step "building the package"
+  # The source as git sees it (no build directories), or the whole tree outside a checkout.
+  if git -C "$source_dir" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    git -C "$source_dir" ls-files -co --exclude-standard -z |
+      (cd "$source_dir" && tar --null -T - -cf -) | tar -C "$work/build/cicd" -xf -
+  else
+    tar -C "$source_dir" --exclude='./build*' --exclude='./obj-*' -cf - . |
+      tar -C "$work/build/cicd" -xf -
+  fi
+  build_options="noautodbgsym parallel=$(nproc)"
+  [ -n "${CICD_PACKAGE_TEST_CHECK:-}" ] || build_options="nocheck $build_options"
+  if ! (cd "$work/build/cicd" && DEB_BUILD_OPTIONS=$build_options \
+    dpkg-buildpackage -b -us -uc >"$work/build.log" 2>&1); then
+    tail -n 60 "$work/build.log" >&2
+    fail "dpkg-buildpackage failed (the last lines of its log are above)"
+  fi
+fi
 [ -f "$deb" ] || fail "dpkg-buildpackage made no $(basename "$deb"): $(ls "$work/build")"
 step "built $(basename "$deb") ($(du -k "$deb" | cut -f1) KiB)"
 
 # --- 2. lintian ---------------------------------------------------------------------------
 step "lintian"
-lintian --fail-on error "$work/build/"*.changes | tee "$work/lintian.log" ||
+lintian --fail-on error "$deb" | tee "$work/lintian.log" ||
   fail "lintian reports errors (above)"
 
 # --- 3. a clean Debian root ---------------------------------------------------------------
@@ -149,6 +160,7 @@ if [ ! -f "$base" ]; then
     tail -n 30 "$work/debootstrap.log" >&2
     fail "debootstrap failed"
   }
+  rm -f "$work/bootstrap/var/cache/apt/archives/"*.deb # apt's own cache below holds them
   tar -C "$work/bootstrap" --one-file-system -czf "$base.new" .
   mv "$base.new" "$base"
   rm -rf --one-file-system "$work/bootstrap"
@@ -266,7 +278,7 @@ perl -MSocket -e '
   chmod 0666, $ARGV[0];
   $| = 1;
   while (defined(recv($s, my $m, 4096, 0))) { print "$m\n" }' \
-  "$root$notify_socket" >"$notifications" &
+  "$root$notify_socket" >>"$notifications" &
 pids+=($!)
 for _ in $(seq 50); do [ -S "$root$notify_socket" ] && break; sleep 0.1; done
 [ -S "$root$notify_socket" ] || fail "the notify socket was not made"
@@ -276,7 +288,9 @@ start_role() {
   local log=$1
   shift
   : >"$notifications"
-  in_root setpriv --reuid=cicd --regid=cicd --init-groups --reset-env \
+  # Not through in_root: $! must be the pid of cicd itself (each command execs the next).
+  env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin LANG=C.UTF-8 chroot "$root" \
+    setpriv --reuid=cicd --regid=cicd --init-groups --reset-env \
     env NOTIFY_SOCKET=$notify_socket cicd "$@" >"$log" 2>&1 &
   role_pid=$!
   pids+=("$role_pid")
@@ -301,6 +315,7 @@ stop_role() {
   kill -0 "$role_pid" 2>/dev/null && fail "cicd did not stop within 20 s of SIGTERM"
   wait "$role_pid" || fail "cicd exited with $? on SIGTERM: $(tail -n 5 "$1")"
   grep -q '^STOPPING=1$' "$notifications" || fail "cicd did not tell STOPPING=1"
+  echo "  told systemd: $(tr '\n' ' ' <"$notifications")"
 }
 
 step "cicd standalone from the installed files"
@@ -317,7 +332,9 @@ apply >"$work/apply.log" 2>&1 || {
   cat "$work/apply.log" >&2
   fail "the example cicd-apply.yaml does not apply"
 }
+sed 's/^/  /' "$work/apply.log"
 apply >"$work/apply.log" 2>&1 || fail "applying the example again failed"
+sed 's/^/  /' "$work/apply.log"
 curl -sf -H "Authorization: Bearer $token" "http://127.0.0.1:$role_port/jobs/unit-test" \
   >/dev/null || fail "the example's job unit-test is not on the server"
 stop_role "$work/standalone.log"
