@@ -73,7 +73,8 @@ cleanup() {
     umount -l "$mount"
   done
   rm -rf --one-file-system "$work"
-  step "done (exit $status)"
+  step "done (exit $status); CPU time of the test and its children (user, system):"
+  times
   exit "$status"
 }
 trap cleanup EXIT
