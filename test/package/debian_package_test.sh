@@ -166,7 +166,7 @@ if [ ! -f "$base" ]; then
   mv "$base.new" "$base"
   rm -rf --one-file-system "$work/bootstrap"
 fi
-flock -u 9
+exec 9>&- # the lock is released with its file descriptor
 step "unpacking the clean root"
 mkdir -p "$root"
 tar -C "$root" -xzf "$base"
