@@ -19,6 +19,7 @@ http::ClientRequest request_for(const Connection& connection, const std::string&
   request.url = connection.server + path;
   request.body = body;
   request.user_agent = "cicd-ctl/" CICD_VERSION;
+  request.ca_file = connection.ca_file;
   if (!connection.token.empty()) {
     request.headers.push_back("Authorization: Bearer " + connection.token);
   }
@@ -29,7 +30,14 @@ http::ClientRequest request_for(const Connection& connection, const std::string&
   return request;
 }
 
-CtlError unreachable(const Connection& connection, const std::string& why) {
+CtlError unreachable(const Connection& connection, const http::ClientResult& result) {
+  const std::string& why = result.error;
+  if (result.certificate_refused) {
+    return CtlError(k_exit_server, fmt::format("cannot trust {}: {}", connection.server, why),
+                    "renew the server's certificate, connect by the name it was issued for, or "
+                    "give the CA that signed it with --ca-file (CICD_CA_FILE, or the context's "
+                    "ca-file)");
+  }
   return CtlError(k_exit_server, fmt::format("cannot reach {}: {}", connection.server, why),
                   "is the server running at that address? (--server, CICD_SERVER or the "
                   "context's server)");
@@ -43,7 +51,7 @@ ApiResponse ApiClient::send(const std::string& method, const std::string& path,
                             const std::string& body, const std::vector<std::string>& headers) {
   auto result = m_client.perform(request_for(m_connection, method, path, body, headers));
   if (result.end == http::ClientResult::End::failed) {
-    throw unreachable(m_connection, result.error);
+    throw unreachable(m_connection, result);
   }
   return result.response;
 }
@@ -83,7 +91,7 @@ ApiClient::StreamEnd ApiClient::stream(const std::string& path,
     return StreamEnd::complete;
   }
   if (result.response.status == 0) { // nothing came back: not reachable
-    throw unreachable(m_connection, result.error);
+    throw unreachable(m_connection, result);
   }
   return StreamEnd::cut;
 }

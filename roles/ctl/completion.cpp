@@ -37,7 +37,7 @@ _cicd() {
     "jobs get"|"jobs delete"|"runs list"|"secrets set"|"secrets list"|"secrets delete")
       if [ "$COMP_CWORD" -eq 4 ]; then COMPREPLY=($(compgen -W "$(_cicd_ctl_jobs)" -- "$cur")); return; fi ;;
   esac
-  COMPREPLY=($(compgen -W "--server --token --context --config -o --output --branch --commit -p --wait --follow -f --from-file --sub --scope --ttl --status --limit --dry-run --prune --help" -- "$cur"))
+  COMPREPLY=($(compgen -W "--server --token --context --config --ca-file -o --output --branch --commit -p --wait --follow -f --from-file --sub --scope --ttl --status --limit --dry-run --prune --help" -- "$cur"))
 }
 complete -F _cicd cicd
 )SH";
@@ -64,7 +64,7 @@ _cicd() {
     esac
     return
   fi
-  compadd -- --server --token --context --config -o --output --branch --commit -p --wait \
+  compadd -- --server --token --context --config --ca-file -o --output --branch --commit -p --wait \
     --follow -f --from-file --sub --scope --ttl --status --limit --dry-run --prune --help
 }
 if [[ $zsh_eval_context[-1] == loadautofunc ]]; then _cicd "$@"; else compdef _cicd cicd; fi

@@ -49,6 +49,9 @@ ConfigFile read_config(const fs::path& path) {
         if (auto token = entry.second["token"]) {
           context.token = token.as<std::string>();
         }
+        if (auto ca_file = entry.second["ca-file"]) {
+          context.ca_file = ca_file.as<std::string>();
+        }
         config.contexts[entry.first.as<std::string>()] = context;
       }
     }
@@ -68,6 +71,9 @@ void write_config(const fs::path& path, const ConfigFile& config) {
     out << YAML::Key << name << YAML::Value << YAML::BeginMap;
     out << YAML::Key << "server" << YAML::Value << context.server;
     out << YAML::Key << "token" << YAML::Value << context.token;
+    if (!context.ca_file.empty()) {
+      out << YAML::Key << "ca-file" << YAML::Value << context.ca_file;
+    }
     out << YAML::EndMap;
   }
   out << YAML::EndMap << YAML::EndMap;
@@ -108,6 +114,7 @@ Connection resolve_connection(const ConnectionFlags& flags) {
   }
   const char* env_server = std::getenv("CICD_SERVER");
   const char* env_token = std::getenv("CICD_TOKEN");
+  const char* env_ca_file = std::getenv("CICD_CA_FILE");
   // An explicit --context wins over the environment; the environment over the file's default.
   bool context_first = flags.context.has_value();
   auto pick = [&](const std::optional<std::string>& flag, const char* env,
@@ -125,6 +132,7 @@ Connection resolve_connection(const ConnectionFlags& flags) {
   };
   connection.server = pick(flags.server, env_server, context ? &context->server : nullptr);
   connection.token = pick(flags.token, env_token, context ? &context->token : nullptr);
+  connection.ca_file = pick(flags.ca_file, env_ca_file, context ? &context->ca_file : nullptr);
   while (!connection.server.empty() && connection.server.back() == '/') {
     connection.server.pop_back();
   }
@@ -134,6 +142,12 @@ Connection resolve_connection(const ConnectionFlags& flags) {
   if (!connection.server.starts_with("http://") && !connection.server.starts_with("https://")) {
     throw usage_error("the server must be an http:// or https:// URL, not '" + connection.server +
                       "'");
+  }
+  if (!connection.ca_file.empty() && ::access(connection.ca_file.c_str(), R_OK) != 0) {
+    throw usage_error("cannot read the CA file " + connection.ca_file +
+                      " (--ca-file, CICD_CA_FILE "
+                      "or the context's ca-file): " +
+                      std::strerror(errno));
   }
   return connection;
 }

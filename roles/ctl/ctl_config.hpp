@@ -5,7 +5,10 @@
 //
 //   current-context: prod
 //   contexts:
-//     prod: {server: https://ci.example.org, token: eyJ…}
+//     prod: {server: https://ci.example.org, token: eyJ…, ca-file: /etc/ssl/ci-ca.pem}
+//
+// ca-file (or --ca-file, or CICD_CA_FILE) names the CAs that sign the server's certificate when
+// the system's store does not hold them; the certificate is always checked.
 //
 // It holds tokens, so it is written mode 0600 (and its folder 0700) and a token never comes
 // from argv unless --token is given explicitly.
@@ -20,6 +23,7 @@ namespace cicd::ctl {
 struct ContextEntry {
   std::string server;
   std::string token;
+  std::string ca_file; // empty: the system's CA store
 };
 
 struct ConfigFile {
@@ -34,12 +38,13 @@ ConfigFile read_config(const std::filesystem::path& path);
 void write_config(const std::filesystem::path& path, const ConfigFile& config);
 
 struct Connection {
-  std::string server; // without a trailing '/'
-  std::string token;  // may be empty: the server then answers 401
+  std::string server;  // without a trailing '/'
+  std::string token;   // may be empty: the server then answers 401
+  std::string ca_file; // empty: the system's CA store
 };
 
 struct ConnectionFlags {
-  std::optional<std::string> server, token, context;
+  std::optional<std::string> server, token, context, ca_file;
   std::filesystem::path config;
 };
 

@@ -99,7 +99,7 @@ int login(Session& session, CommandLine& args) {
   ApiClient api(resolve_connection(checked));
   api.call("GET", "/settings"); // any read: a 401 says the token is no good here
   auto config = read_config(flags.config);
-  config.contexts[name] = ContextEntry{api.connection().server, token};
+  config.contexts[name] = ContextEntry{api.connection().server, token, api.connection().ca_file};
   config.current_context = name;
   write_config(flags.config, config);
   std::cout << "logged in to " << api.connection().server << " (context " << name << ", saved in "

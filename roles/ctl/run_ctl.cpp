@@ -22,8 +22,8 @@ struct Command {
 };
 
 // Flags any command takes: where to connect and as whom.
-const std::vector<std::string> k_connection_flags = {"--server", "--token", "--context",
-                                                     "--config"};
+const std::vector<std::string> k_connection_flags = {"--server", "--token", "--context", "--config",
+                                                     "--ca-file"};
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -89,7 +89,8 @@ std::string usage_text() {
     text += fmt::format("  {}\n", command.usage);
   }
   text += "\nConnection (any command): --server URL (CICD_SERVER), --token TOKEN (CICD_TOKEN),\n"
-          "  --context NAME, --config FILE (default ~/.config/cicd/config, see `login`).\n"
+          "  --context NAME, --config FILE (default ~/.config/cicd/config, see `login`),\n"
+          "  --ca-file PEM (CICD_CA_FILE): the CAs of an https server not in the system's store.\n"
           "Exit codes: 0 done (a run succeeded), 1 the run failed, 2 the run errored, timed out\n"
           "  or was aborted, 3 the command line was wrong, 4 the server refused or was not "
           "reached.\n";
@@ -163,6 +164,7 @@ int dispatch(const std::vector<std::string>& words, const Terminal& terminal) {
   flags.server = args.value({"--server"});
   flags.token = args.value({"--token"});
   flags.context = args.value({"--context"});
+  flags.ca_file = args.value({"--ca-file"});
   auto config = args.value({"--config"});
   flags.config = config ? std::filesystem::path(*config) : default_config_path();
   Session session(std::move(flags), terminal);

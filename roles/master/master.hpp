@@ -50,7 +50,9 @@ struct Mount {
   http::Handler handler;
 };
 
-// Serves the API until SIGINT or SIGTERM. `on_listening` runs once the port is bound.
+// Serves the API until SIGINT or SIGTERM (over HTTPS with limits.server.tls). `on_listening`
+// runs once the port is bound, with the port the mounts call the API on over plain HTTP: the
+// server's own, or with TLS one on 127.0.0.1 that only the API answers.
 void serve_api(const config::ServiceOptions& options, const ApiLimitOptions& limits,
                Services& services, const std::function<void(std::uint16_t port)>& on_listening,
                const std::vector<Mount>& mounts = {});

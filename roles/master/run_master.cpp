@@ -6,6 +6,7 @@
 #include "cicd/core/host.hpp"
 #include "cicd/crypto/random.hpp"
 
+#include "cicd/config/tls_options.hpp"
 #include "cicd/core/log.hpp"
 #include "cicd/http/server.hpp"
 
@@ -16,6 +17,7 @@
 
 #include <filesystem>
 #include <iostream>
+#include <thread>
 
 namespace cicd::master {
 namespace po = boost::program_options;
@@ -78,9 +80,34 @@ void serve_api(const config::ServiceOptions& options, const ApiLimitOptions& lim
     }
     return api.handle(std::move(request));
   });
-  log::info("serving the API on http://{}:{}", listen.host, server.port());
-  on_listening(server.port());
+  bool tls = server_options.tls.enabled();
+  log::info("serving the API on {}://{}:{}", tls ? "https" : "http", listen.host, server.port());
+  if (tls) {
+    log::info("TLS certificate {} (SHA-256 {})", server_options.tls.cert_file,
+              server.tls_fingerprint());
+  }
+  // The mounts call the API like any client. Over TLS they get a plain-HTTP port of their own
+  // on loopback: the certificate need not name 127.0.0.1.
+  std::unique_ptr<http::Server> loopback;
+  std::thread loopback_thread;
+  if (tls && !mounts.empty()) {
+    auto loopback_options = limits.server;
+    loopback_options.host = "127.0.0.1";
+    loopback_options.port = 0;
+    loopback_options.tls = {};
+    loopback_options.trusted_proxies.clear();
+    loopback_options.io_threads = 1;
+    loopback = std::make_unique<http::Server>(loopback_options, [&api](http::Request&& request) {
+      return api.handle(std::move(request));
+    });
+    loopback_thread = std::thread([&loopback] { loopback->run(); });
+  }
+  on_listening(loopback ? loopback->port() : server.port());
   server.run();
+  if (loopback) {
+    loopback->stop();
+    loopback_thread.join();
+  }
   log::info("stopped");
 }
 
@@ -95,6 +122,7 @@ int run_master(int argc, const char* const* argv) {
   add_sweeper_options(description, sweeper_options);
   ApiLimitOptions limits;
   add_api_limit_options(description, limits);
+  config::add_tls_options(description, limits.server);
   description.add_options()("migrate-only", "apply database migrations, then exit");
   auto vm = config::parse_options("master", argc, argv, description, k_usage);
   if (vm.empty()) {
@@ -102,6 +130,7 @@ int run_master(int argc, const char* const* argv) {
   }
   config::resolve_defaults(options);
   check_api_limit_options(limits);
+  config::check_tls_options(limits.server);
   if (vm.count("migrate-only")) {
     store::open_store(options.db);
     log::info("database migrations applied");

@@ -7,6 +7,7 @@
 #include "../master/sweeper.hpp"
 #include "../ui/ui.hpp"
 
+#include "cicd/config/tls_options.hpp"
 #include "cicd/core/log.hpp"
 
 #include <fmt/format.h>
@@ -52,12 +53,14 @@ int run_standalone(int argc, const char* const* argv) {
   master::add_sweeper_options(description, sweeper_options);
   master::ApiLimitOptions limits;
   master::add_api_limit_options(description, limits);
+  config::add_tls_options(description, limits.server);
   auto vm = config::parse_options("standalone", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
   }
   config::resolve_defaults(options);
   master::check_api_limit_options(limits);
+  config::check_tls_options(limits.server);
   auto services = master::open_services(options);
 
   auto docker = docker::Client::from_environment();
@@ -84,7 +87,7 @@ int run_standalone(int argc, const char* const* argv) {
   // The web pages at /ui/, calling this process's own API over loopback like any client.
   ui::Ui ui(ui::UiOptions{"", "/ui", false});
   auto listen = config::parse_listen(options.listen);
-  std::string api_host = listen.host;
+  std::string api_host = limits.server.tls.enabled() ? "127.0.0.1" : listen.host;
   if (api_host == "0.0.0.0" || api_host.empty()) {
     api_host = "127.0.0.1";
   } else if (api_host == "::" || api_host == "[::]") {

@@ -2,8 +2,10 @@
 #include "ui.hpp"
 
 #include "cicd/config/options.hpp"
+#include "cicd/config/tls_options.hpp"
 #include "cicd/core/error.hpp"
 #include "cicd/core/log.hpp"
+#include "cicd/http/client.hpp"
 #include "cicd/http/server.hpp"
 
 #include <boost/program_options.hpp>
@@ -11,6 +13,11 @@
 #include <fmt/format.h>
 
 #include <systemd/sd-daemon.h>
+
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 namespace cicd::ui {
 namespace po = boost::program_options;
@@ -26,7 +33,13 @@ constexpr const char* k_usage =
 int run_ui(int argc, const char* const* argv) {
   std::string listen = "127.0.0.1:8081";
   UiOptions options;
+  http::ServerOptions server_options;
+  std::string ca_file;
   po::options_description description("UI");
+  config::add_tls_options(description, server_options);
+  description.add_options()("ca-file", po::value(&ca_file),
+                            "the CAs (PEM) that sign the master's certificate, when the "
+                            "system's store does not hold them");
   description.add_options()("listen", po::value(&listen)->default_value(listen),
                             "address to serve the pages on")(
       "server", po::value(&options.api_url)->default_value("http://127.0.0.1:8080"),
@@ -46,14 +59,19 @@ int run_ui(int argc, const char* const* argv) {
                             options.api_url),
                 2);
   }
+  config::check_tls_options(server_options);
+  if (!ca_file.empty() && ::access(ca_file.c_str(), R_OK) != 0) {
+    throw Fatal(fmt::format("--ca-file {}: cannot read it: {}", ca_file, std::strerror(errno)), 2);
+  }
+  http::set_default_ca_file(ca_file);
   auto address = config::parse_listen(listen);
   Ui ui(options);
-  http::ServerOptions server_options;
   server_options.host = address.host;
   server_options.port = address.port;
   http::Server server(server_options,
                       [&ui](http::Request&& request) { return ui.handle(std::move(request)); });
-  log::info("serving the web pages on http://{}:{}/ for the API at {}", address.host, server.port(),
+  log::info("serving the web pages on {}://{}:{}/ for the API at {}",
+            server_options.tls.enabled() ? "https" : "http", address.host, server.port(),
             options.api_url);
   sd_notify(0, "READY=1"); // systemd (Type=notify): the pages' port is bound
   server.run();

@@ -1,6 +1,8 @@
 #include "cicd/http/client.hpp"
 
 #include <curl/curl.h>
+#include <fmt/format.h>
+#include <openssl/x509_vfy.h>
 
 #include <algorithm>
 #include <cctype>
@@ -58,7 +60,55 @@ std::size_t on_data(char* data, std::size_t size, std::size_t count, void* user)
   return bytes.size();
 }
 
+std::string& default_ca_file() {
+  static std::string file;
+  return file;
+}
+
+// Why the server's certificate was refused, in words a person can act on.
+std::string certificate_problem(CURL* curl, const std::string& url, const char* curl_detail) {
+  long verify = X509_V_OK;
+  curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify);
+  switch (verify) {
+  case X509_V_ERR_CERT_HAS_EXPIRED:
+    return "the server's TLS certificate has expired";
+  case X509_V_ERR_CERT_NOT_YET_VALID:
+    return "the server's TLS certificate is not valid yet";
+  case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+  case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+  case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    return "the server's TLS certificate is signed by an unknown certificate authority";
+  case X509_V_OK:
+    break;
+  default:
+    return fmt::format("the server's TLS certificate is refused: {}",
+                       X509_verify_cert_error_string(verify));
+  }
+  // The chain is fine: curl refused the name.
+  std::string detail(curl_detail);
+  if (detail.find("host name") != std::string::npos ||
+      detail.find("subject name") != std::string::npos) {
+    char* host = nullptr;
+    CURLU* parsed = curl_url();
+    std::string name;
+    if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+        curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+      name = host;
+      curl_free(host);
+    }
+    curl_url_cleanup(parsed);
+    return fmt::format("the server's TLS certificate is not for the host name {}", name);
+  }
+  return "the server's TLS certificate is refused: " + detail;
+}
+
 } // namespace
+
+void set_default_ca_file(std::string ca_file) {
+  default_ca_file() = std::move(ca_file);
+}
 
 std::string ClientResponse::header(const std::string& lower_name) const {
   auto found = headers.find(lower_name);
@@ -104,6 +154,15 @@ ClientResult Client::perform(const ClientRequest& request,
     curl_easy_setopt(curl, CURLOPT_TIMEOUT, 120L);
   }
   curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSLVERSION, static_cast<long>(CURL_SSLVERSION_TLSv1_2));
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, 1L);
+  curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, 2L);
+  const std::string& ca_file = request.ca_file.empty() ? default_ca_file() : request.ca_file;
+  if (!ca_file.empty()) {
+    curl_easy_setopt(curl, CURLOPT_CAINFO, ca_file.c_str());
+  }
+  char detail[CURL_ERROR_SIZE] = {};
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, detail);
   curl_easy_setopt(curl, CURLOPT_HEADERFUNCTION, on_header);
   curl_easy_setopt(curl, CURLOPT_HEADERDATA, &transfer);
   curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_data);
@@ -114,9 +173,15 @@ ClientResult Client::perform(const ClientRequest& request,
     result.end = ClientResult::End::stopped;
   } else if (code == CURLE_OK) {
     result.end = ClientResult::End::complete;
+  } else if (code == CURLE_PEER_FAILED_VERIFICATION) {
+    result.certificate_refused = true;
+    result.error = certificate_problem(curl, request.url, detail);
+  } else if (code == CURLE_SSL_CACERT_BADFILE) {
+    result.error = fmt::format("cannot read the CA file {}", ca_file);
   } else {
-    result.error = curl_easy_strerror(code);
+    result.error = detail[0] != '\0' ? std::string(detail) : curl_easy_strerror(code);
   }
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, nullptr);
   return result;
 }
 

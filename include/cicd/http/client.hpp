@@ -1,7 +1,8 @@
 #pragma once
-// An HTTP(S) client for cicd's own clients (`cicd ctl`, later `cicd ui`): one exchange at a
-// time over libcurl, certificates checked against the system's store, the body kept or
-// streamed. Failures to connect or transfer come back as `error`, never as exceptions.
+// An HTTP(S) client for cicd's own clients (`cicd ctl`, `cicd ui`): one exchange at a time
+// over libcurl, TLS 1.2 or later, the server's certificate and host name always checked (against
+// the system's CA store, or a CA file), the body kept or streamed. Failures to connect or
+// transfer come back as `error`, never as exceptions.
 
 #include <functional>
 #include <map>
@@ -26,13 +27,23 @@ struct ClientRequest {
   std::string user_agent;
   // A long-lived stream (a followed console): no overall time limit, TCP keep-alive on.
   bool streaming = false;
+  // PEM file of the CAs to trust instead of the system's store; empty: set_default_ca_file's,
+  // else the system's.
+  std::string ca_file;
 };
+
+// The CA file of every request in this process that names none (`cicd ui --ca-file`). Call it
+// before the first request.
+void set_default_ca_file(std::string ca_file);
 
 struct ClientResult {
   enum class End { complete, stopped, failed };
   End end = End::failed;
   ClientResponse response;
-  std::string error; // why it failed (libcurl's words), when end is failed
+  std::string error; // why it failed, for people, when end is failed
+  // The server's certificate was refused (expired, another host's, an unknown CA): `error`
+  // says which.
+  bool certificate_refused = false;
 };
 
 // Thread safety: none; one per thread.
