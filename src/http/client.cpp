@@ -65,8 +65,27 @@ std::string& default_ca_file() {
   return file;
 }
 
+// The host name of `url`.
+std::string host_of(const std::string& url) {
+  char* host = nullptr;
+  CURLU* parsed = curl_url();
+  std::string name;
+  if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
+      curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
+    name = host;
+    curl_free(host);
+  }
+  curl_url_cleanup(parsed);
+  return name;
+}
+
 // Why the server's certificate was refused, in words a person can act on.
-std::string certificate_problem(CURL* curl, const std::string& url, const char* curl_detail) {
+std::string certificate_problem(CURL* curl, const std::string& url, const std::string& detail) {
+  // curl checks the name itself once the chain is good, and says so in its message.
+  if (detail.find("host name") != std::string::npos ||
+      detail.find("subject name") != std::string::npos) {
+    return fmt::format("the server's TLS certificate is not for the host name {}", host_of(url));
+  }
   long verify = X509_V_OK;
   curl_easy_getinfo(curl, CURLINFO_SSL_VERIFYRESULT, &verify);
   switch (verify) {
@@ -81,27 +100,11 @@ std::string certificate_problem(CURL* curl, const std::string& url, const char* 
   case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
     return "the server's TLS certificate is signed by an unknown certificate authority";
   case X509_V_OK:
-    break;
+    return "the server's TLS certificate is refused: " + detail;
   default:
-    return fmt::format("the server's TLS certificate is refused: {}",
-                       X509_verify_cert_error_string(verify));
+    return fmt::format("the server's TLS certificate is refused: {} ({})",
+                       X509_verify_cert_error_string(verify), detail);
   }
-  // The chain is fine: curl refused the name.
-  std::string detail(curl_detail);
-  if (detail.find("host name") != std::string::npos ||
-      detail.find("subject name") != std::string::npos) {
-    char* host = nullptr;
-    CURLU* parsed = curl_url();
-    std::string name;
-    if (curl_url_set(parsed, CURLUPART_URL, url.c_str(), 0) == CURLUE_OK &&
-        curl_url_get(parsed, CURLUPART_HOST, &host, 0) == CURLUE_OK) {
-      name = host;
-      curl_free(host);
-    }
-    curl_url_cleanup(parsed);
-    return fmt::format("the server's TLS certificate is not for the host name {}", name);
-  }
-  return "the server's TLS certificate is refused: " + detail;
 }
 
 } // namespace

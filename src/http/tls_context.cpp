@@ -117,8 +117,9 @@ std::shared_ptr<ssl::context> load(const std::string& cert_file, const std::stri
 } // namespace
 
 TlsContext::TlsContext(std::string cert_file, std::string key_file)
-    : m_cert_file(std::move(cert_file)), m_key_file(std::move(key_file)),
-      m_context(load(m_cert_file, m_key_file, m_fingerprint)) {}
+    : m_cert_file(std::move(cert_file)), m_key_file(std::move(key_file)) {
+  m_context = load(m_cert_file, m_key_file, m_fingerprint);
+}
 
 std::shared_ptr<ssl::context> TlsContext::current() const {
   std::lock_guard lock(m_mutex);

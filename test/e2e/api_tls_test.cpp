@@ -37,11 +37,12 @@ testing::AssertionResult contains(const std::string& text, std::string_view need
   return testing::AssertionFailure() << "'" << needle << "' is not in:\n" << text;
 }
 
-// A serving role (`cicd master` or `cicd ui`) over HTTPS on a free port, up once GET /healthz
-// answers over TLS (verified against `ca_file`).
+// A serving role (`cicd master`, `ui` or `standalone`) over HTTPS on a free port, up once GET
+// /healthz answers over TLS (not verified: the tests of expired and wrong-host certificates
+// start servers too).
 class TlsServer {
 public:
-  TlsServer(std::vector<std::string> args, const fs::path& ca_file) : m_dir("cicd-tls") {
+  explicit TlsServer(std::vector<std::string> args) : m_dir("cicd-tls") {
     for (int attempt = 1; attempt <= 3; ++attempt) {
       m_port = free_port();
       auto full = args;
@@ -50,7 +51,7 @@ public:
       auto deadline = std::chrono::steady_clock::now() + 10s;
       while (m_process->running() && std::chrono::steady_clock::now() < deadline) {
         try {
-          TlsConnection probe(m_port, TlsConnectionOptions{ca_file.string(), 0, 0});
+          TlsConnection probe(m_port, TlsConnectionOptions{});
           if (probe.get("/healthz").status == 200) {
             return;
           }
@@ -115,7 +116,7 @@ protected:
                                      "--tls-key",
                                      cert.key_file.string()};
     args.insert(args.end(), extra.begin(), extra.end());
-    return std::make_unique<TlsServer>(args, m_pki.ca_file());
+    return std::make_unique<TlsServer>(args);
   }
 
   std::string admin_token() {
@@ -274,7 +275,7 @@ TEST_F(ApiTlsTest, CtlAndUiRefuseAnExpiredCertificate) {
   auto ui = start_serving({"ui", "--server", master->url(), "--ca-file", m_pki.ca_file().string()},
                           ui_dir.path() / "ui.log", ui_port);
   auto page = HttpClient("127.0.0.1", ui_port)
-                  .request(verb::get, "/", {}, {{"Cookie", "cicd_session=" + admin_token()}});
+                  .request(verb::get, "/jobs", {}, {{"Cookie", "cicd_session=" + admin_token()}});
   EXPECT_EQ(page.status, 502);
   EXPECT_TRUE(contains(page.body, "TLS certificate has expired"));
 }
@@ -292,7 +293,7 @@ TEST_F(ApiTlsTest, CtlAndUiRefuseACertificateForAnotherHostName) {
   auto ui = start_serving({"ui", "--server", master->url(), "--ca-file", m_pki.ca_file().string()},
                           ui_dir.path() / "ui.log", ui_port);
   auto page = HttpClient("127.0.0.1", ui_port)
-                  .request(verb::get, "/", {}, {{"Cookie", "cicd_session=" + admin_token()}});
+                  .request(verb::get, "/jobs", {}, {{"Cookie", "cicd_session=" + admin_token()}});
   EXPECT_EQ(page.status, 502);
   EXPECT_TRUE(contains(page.body, "TLS certificate is not for the host name 127.0.0.1"));
 }
@@ -375,13 +376,37 @@ std::string signin_cookie(const HttpResponse& response) {
 
 TEST_F(ApiTlsTest, UiOverHttpsMarksItsCookiesSecure) {
   TlsServer ui({"ui", "--server", "http://127.0.0.1:1", "--tls-cert", m_valid.cert_file.string(),
-                "--tls-key", m_valid.key_file.string()},
-               m_pki.ca_file());
+                "--tls-key", m_valid.key_file.string()});
   TlsConnection connection(ui.port(), TlsConnectionOptions{m_pki.ca_file().string(), 0, 0});
   auto page = connection.get("/signin");
   EXPECT_EQ(page.status, 200);
   EXPECT_TRUE(contains(signin_cookie(page), "cicd_signin="));
   EXPECT_TRUE(contains(signin_cookie(page), "; Secure"));
+}
+
+// Standalone's pages call the API over loopback: with a certificate that does not name
+// 127.0.0.1 they still work (a plain port of their own on 127.0.0.1).
+TEST_F(ApiTlsTest, StandaloneServesApiAndPagesOverHttps) {
+  auto localhost_only = m_pki.issue("localhost-only", CertificateSpec{{"localhost"}, {}, -1, 30});
+  auto localhost_ip = m_pki.issue("standalone");
+  TlsServer standalone({"standalone", "--data-dir", m_data.path().string(), "--tls-cert",
+                        localhost_ip.cert_file.string(), "--tls-key",
+                        localhost_ip.key_file.string()});
+  replace_files(localhost_ip, localhost_only);
+  ASSERT_EQ(::kill(standalone.pid(), SIGHUP), 0);
+  ASSERT_TRUE(standalone.wait_for_log("SIGHUP: reloaded the TLS certificate")) << standalone.log();
+
+  auto token = run_cicd({"standalone", "token", "create", "--data-dir", m_data.path().string(),
+                         "--sub", "tls-admin", "--scope", "admin"});
+  ASSERT_EQ(token.exit_code, 0) << token.err;
+  auto cookie = "cicd_session=" + token.out.substr(0, token.out.find_last_not_of('\n') + 1);
+  TlsConnection connection(standalone.port(), TlsConnectionOptions{{}, 0, 0});
+  EXPECT_EQ(connection.peer_fingerprint(), localhost_only.fingerprint);
+  auto page = connection.get("/ui/jobs", {{"Cookie", cookie}});
+  EXPECT_EQ(page.status, 200) << page.body;
+  EXPECT_TRUE(contains(page.body, "Jobs"));
+  auto api = connection.get("/jobs", {{"Authorization", "Bearer " + cookie.substr(13)}});
+  EXPECT_EQ(api.status, 200) << api.body;
 }
 
 TEST_F(ApiTlsTest, ForwardedProtoIsBelievedOnlyFromATrustedProxy) {
