@@ -187,6 +187,32 @@ TEST_F(ApiTlsTest, MasterAnswersRealRequestsOverHttpsWithLibcurl) {
   EXPECT_TRUE(master->running());
 }
 
+TEST_F(ApiTlsTest, OneConnectionOverTheMaximumIsAnswered503OverTls) {
+  auto master = start_master(m_valid, {"--max-connections", "1"});
+  // The start-up probe's connection may still be counted for a moment.
+  std::unique_ptr<TlsConnection> held;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    try {
+      held = std::make_unique<TlsConnection>(master->port(),
+                                             TlsConnectionOptions{m_pki.ca_file().string(), 0, 0});
+      if (held->get("/healthz").status == 200) {
+        break;
+      }
+    } catch (const std::runtime_error&) {
+      // Refused while the probe's connection was still counted.
+    }
+    held.reset();
+    std::this_thread::sleep_for(100ms);
+  }
+  ASSERT_TRUE(held != nullptr);
+  TlsConnection extra(master->port(), TlsConnectionOptions{m_pki.ca_file().string(), 0, 0});
+  auto refused = extra.get("/healthz");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.header("Retry-After"), "1");
+  EXPECT_EQ(refused.header("Content-Type"), "application/problem+json");
+  EXPECT_EQ(held->get("/healthz").status, 200);
+}
+
 TEST_F(ApiTlsTest, RefusesTls10And11AndSpeaks12And13) {
   auto master = start_master(m_valid);
   for (int version : {TLS1_VERSION, TLS1_1_VERSION}) {
