@@ -21,6 +21,7 @@
 #include <sys/time.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <thread>
 
@@ -267,6 +268,10 @@ TEST_F(ApiTlsTest, CtlVerifiesWithCaFileFlagEnvironmentOrContext) {
   auto master = start_master(m_valid);
   auto with_flag = ctl(*master, {"jobs", "list", "--ca-file", m_pki.ca_file().string()});
   EXPECT_EQ(with_flag.exit_code, 0) << with_flag.err;
+  ::setenv("CICD_CA_FILE", m_pki.ca_file().c_str(), 1);
+  auto from_environment = ctl(*master, {"jobs", "list"});
+  ::unsetenv("CICD_CA_FILE");
+  EXPECT_EQ(from_environment.exit_code, 0) << from_environment.err;
 
   std::ofstream(m_data.path() / "ctl.yml")
       << "current-context: tls\ncontexts:\n  tls:\n    server: " << master->url()
