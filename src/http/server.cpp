@@ -1,6 +1,7 @@
 #include "cicd/http/server.hpp"
 
 #include "forwarded.hpp"
+#include "server_support.hpp"
 #include "tls_context.hpp"
 
 #include "cicd/core/log.hpp"
@@ -26,8 +27,6 @@
 #include <boost/beast/http/write.hpp>
 #include <boost/beast/ssl/ssl_stream.hpp>
 
-#include <sys/resource.h>
-
 #include <atomic>
 #include <csignal>
 #include <thread>
@@ -40,80 +39,6 @@ using tcp = asio::ip::tcp;
 namespace {
 
 constexpr auto k_use_tuple = asio::as_tuple(asio::use_awaitable);
-
-// Runs `work` on `pool` and resumes the awaiting coroutine on its own executor with the
-// result.
-template <class T>
-asio::awaitable<T> run_on_pool(asio::thread_pool& pool, const std::function<T()>& work) {
-  auto executor = co_await asio::this_coro::executor;
-  auto initiation = [&pool, executor](auto completion, std::function<T()> task) {
-    asio::post(
-        pool, [executor, completion = std::move(completion), task = std::move(task)]() mutable {
-          auto value = task();
-          asio::post(executor,
-                     [completion = std::move(completion), value = std::move(value)]() mutable {
-                       std::move(completion)(std::move(value));
-                     });
-        });
-  };
-  std::function<T()> task = work;
-  T result = co_await asio::async_initiate<decltype(asio::use_awaitable), void(T)>(
-      initiation, asio::use_awaitable, std::move(task));
-  co_return result;
-}
-
-// Runs the handler on the pool; an exception becomes a 500 (and is logged), never a crash.
-// GCC 12 destroys temporaries inside a co_await expression twice (a heap corruption seen
-// under load), so every argument of a co_await here is a named local passed by reference.
-asio::awaitable<Reply> handle_on_pool(asio::thread_pool& pool, const Handler& handler,
-                                      const std::shared_ptr<Request>& request) {
-  std::function<Reply()> work = [&handler, request]() -> Reply {
-    try {
-      return handler(std::move(*request));
-    } catch (const std::exception& e) {
-      log::error("request handler failed: {}", e.what());
-      return problem_response(Status::internal_server_error,
-                              "the server failed to handle this request; the error is in its "
-                              "log");
-    }
-  };
-  Reply reply = co_await run_on_pool<Reply>(pool, work);
-  co_return reply;
-}
-
-// "1 MiB", "16 KiB", "1500 bytes": a limit as people read it.
-std::string bytes_text(std::size_t bytes) {
-  if (bytes % (1024 * 1024) == 0) {
-    return fmt::format("{} MiB", bytes / (1024 * 1024));
-  }
-  if (bytes % 1024 == 0) {
-    return fmt::format("{} KiB", bytes / 1024);
-  }
-  return fmt::format("{} bytes", bytes);
-}
-
-Response parse_error_response(const beast::error_code& ec, const ServerOptions& options) {
-  if (ec == beast::http::error::body_limit) {
-    return problem_response(Status::payload_too_large,
-                            fmt::format("the request body is larger than the {} limit",
-                                        bytes_text(options.body_limit)));
-  }
-  if (ec == beast::http::error::header_limit) {
-    return problem_response(Status::request_header_fields_too_large,
-                            fmt::format("the request headers are larger than the {} limit",
-                                        bytes_text(options.header_limit)));
-  }
-  return problem_response(Status::bad_request, "malformed HTTP request: " + ec.message());
-}
-
-// Lets a server hold many idle connections: raise the soft open-files limit to the hard one.
-void raise_open_files_limit() {
-  rlimit limit{};
-  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
-    limit.rlim_cur = limit.rlim_max;
-    setrlimit(RLIMIT_NOFILE, &limit);
-  }
-}
 
 } // namespace
 
