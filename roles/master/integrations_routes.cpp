@@ -1,4 +1,5 @@
-// PUT/GET/DELETE /integrations/{github,gitlab}/{name} and GET /integrations/{github,gitlab}:
+// PUT/GET/DELETE /integrations/{github,gitlab}/{name} (PUT …?dryRun=true checks without
+// storing) and GET /integrations/{github,gitlab}:
 // the connections hooks come through. The webhook secret and the token are write-only: sealed
 // before they reach the store (integrations.hpp), never returned or logged.
 #include "api.hpp"
@@ -87,6 +88,9 @@ http::Response put_integration(const ApiDependencies& deps, const http::Request&
   integration.token = read_secret(document, "token");
   integration.api_url = read_api_url(document, forge);
   integration.updated_at_ms = now_unix_ms();
+  if (match.target.param("dryRun") == "true") { // checked, not stored (`cicd ctl apply` plans)
+    return http::json_response(http::Status::ok, integration_document(integration));
+  }
   bool existed =
       value_or_throw(load_integration(deps.store, deps.secret_box, forge, name)).has_value();
   value_or_throw(store_integration(deps.store, deps.secret_box, integration));
