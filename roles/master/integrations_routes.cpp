@@ -88,7 +88,11 @@ http::Response put_integration(const ApiDependencies& deps, const http::Request&
   integration.token = read_secret(document, "token");
   integration.api_url = read_api_url(document, forge);
   integration.updated_at_ms = now_unix_ms();
-  if (match.target.param("dryRun") == "true") { // checked, not stored (`cicd ctl apply` plans)
+  auto dry_run = match.target.param("dryRun");
+  if (!dry_run.empty() && dry_run != "true" && dry_run != "false") {
+    model::throw_field_error("dryRun", "must be true or false");
+  }
+  if (dry_run == "true") { // checked, not stored (`cicd ctl apply` plans)
     return http::json_response(http::Status::ok, integration_document(integration));
   }
   bool existed =
