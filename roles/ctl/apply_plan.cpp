@@ -175,6 +175,15 @@ DefinitionPlan plan_integration(ApiClient& api, const IntegrationEntry& integrat
                    "remove `integrations` from the files, or upgrade the server; nothing was "
                    "changed");
   }
+  // The server checks the members before anything is written (secrets are write-only, so the
+  // plan cannot compare them).
+  auto checked =
+      api.send("PUT", plan.path + "?dryRun=true", json_text(integration.definition.document));
+  if (checked.status != 200) {
+    throw refused_definition(refusal(checked, "PUT", plan.path + "?dryRun=true"),
+                             plan.kind + " " + integration.definition.name,
+                             integration.definition.where);
+  }
   if (current.status == 404) {
     return plan;
   }

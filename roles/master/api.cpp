@@ -53,6 +53,7 @@ Api::Api(ApiDependencies deps, ApiRateLimits limits)
   add_token_routes(m_router, m_deps);
   add_resource_class_routes(m_router, m_deps);
   add_agent_routes(m_router, m_deps);
+  add_integration_routes(m_router, m_deps);
   add_metrics_routes(m_router, m_deps, m_request_counts);
 }
 
@@ -80,6 +81,13 @@ std::string_view Api::unanswered_route(const http::Request& request) const {
   if (target->segments.size() == 1 && target->segments[0] == "healthz") {
     return "/healthz";
   }
+  if (is_hook_target(*target)) {
+    return target->segments.size() == 3 && target->segments[1] == "github"
+               ? "/hooks/github/{name}"
+               : (target->segments.size() == 3 && target->segments[1] == "gitlab"
+                      ? "/hooks/gitlab/{name}"
+                      : "unmatched");
+  }
   // Refused before routing (401): counted under the route it was meant for.
   auto found = m_router.find(request.method(), *target);
   return found.route != nullptr ? std::string_view(found.route->pattern) : "unmatched";
@@ -101,6 +109,9 @@ http::Reply Api::answer(const http::Request& request, const http::Route*& route)
         http::Status::ok, fmt::format(R"({{"status":"ok","apiVersion":"{}"}})", k_api_version));
   }
   try {
+    if (is_hook_target(*target)) {
+      return answer_hook(m_deps, request, *target);
+    }
     return handle_authenticated(request, *target, route);
   } catch (const ErrorException& e) {
     if (e.error().code == ErrorCode::internal || e.error().code == ErrorCode::unavailable) {

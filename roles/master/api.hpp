@@ -45,6 +45,12 @@ void add_settings_routes(http::Router& router, const ApiDependencies& deps);
 void add_resource_class_routes(http::Router& router, const ApiDependencies& deps);
 void add_agent_routes(http::Router& router, const ApiDependencies& deps);
 void add_token_routes(http::Router& router, const ApiDependencies& deps);
+void add_integration_routes(http::Router& router, const ApiDependencies& deps);
+// Forge hooks (/hooks/…) authenticate with the connection's secret, not a bearer token: Api
+// sends them here before its token check.
+bool is_hook_target(const http::Target& target);
+http::Response answer_hook(const ApiDependencies& deps, const http::Request& request,
+                           const http::Target& target);
 void add_metrics_routes(http::Router& router, const ApiDependencies& deps,
                         const RequestCounts& request_counts);
 

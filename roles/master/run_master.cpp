@@ -1,6 +1,7 @@
 #include "master.hpp"
 
 #include "api.hpp"
+#include "status_reporter.hpp"
 #include "sweeper.hpp"
 
 #include "cicd/core/host.hpp"
@@ -123,6 +124,8 @@ int run_master(int argc, const char* const* argv) {
   ApiLimitOptions limits;
   add_api_limit_options(description, limits);
   config::add_tls_options(description, limits.server);
+  StatusReporterOptions reporter_options;
+  add_status_reporter_options(description, reporter_options);
   description.add_options()("migrate-only", "apply database migrations, then exit");
   auto vm = config::parse_options("master", argc, argv, description, k_usage);
   if (vm.empty()) {
@@ -139,9 +142,12 @@ int run_master(int argc, const char* const* argv) {
   auto services = open_services(options);
   Sweeper sweeper(*services.store, *services.queue, *services.results, sweeper_options);
   sweeper.start();
+  StatusReporter reporter(*services.store, services.keys.secret_box, reporter_options);
+  reporter.start();
   // systemd (Type=notify): ready once the API listens; stopping once it stopped serving.
   serve_api(options, limits, services, [](std::uint16_t) { sd_notify(0, "READY=1"); });
   sd_notify(0, "STOPPING=1");
+  reporter.stop();
   sweeper.stop();
   return 0;
 }

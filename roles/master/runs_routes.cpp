@@ -150,6 +150,7 @@ http::Response rerun(const ApiDependencies& deps, const http::Request& request,
   run.job = job;
   run.trigger = previous.trigger;
   run.trigger.kind = "rerun";
+  run.trigger.hook.reset(); // TODO: report a rerun of a hook-triggered run to its pull request
   run.trigger.by = match.principal;
   run.trigger.rerun_of = previous.id;
   run.parameters_json = *resolved;

@@ -4,6 +4,7 @@
 #include "../agent/agent_loop.hpp"
 #include "../agent/agent_presence.hpp"
 #include "../master/master.hpp"
+#include "../master/status_reporter.hpp"
 #include "../master/sweeper.hpp"
 #include "../ui/ui.hpp"
 
@@ -54,6 +55,8 @@ int run_standalone(int argc, const char* const* argv) {
   master::ApiLimitOptions limits;
   master::add_api_limit_options(description, limits);
   config::add_tls_options(description, limits.server);
+  master::StatusReporterOptions reporter_options;
+  master::add_status_reporter_options(description, reporter_options);
   auto vm = config::parse_options("standalone", argc, argv, description, k_usage);
   if (vm.empty()) {
     return 0;
@@ -84,6 +87,8 @@ int run_standalone(int argc, const char* const* argv) {
   presence.start();
   master::Sweeper sweeper(*services.store, *services.queue, *services.results, sweeper_options);
   sweeper.start();
+  master::StatusReporter reporter(*services.store, services.keys.secret_box, reporter_options);
+  reporter.start();
   // The web pages at /ui/, calling this process's own API over loopback like any client.
   ui::Ui ui(ui::UiOptions{"", "/ui", false});
   auto listen = config::parse_listen(options.listen);
@@ -105,6 +110,7 @@ int run_standalone(int argc, const char* const* argv) {
                                      return ui.handle(std::move(request));
                                    }}});
   sd_notify(0, "STOPPING=1");
+  reporter.stop();
   sweeper.stop();
   log::info("stopping: aborting the runs in progress");
   agent.stop_now();

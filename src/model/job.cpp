@@ -190,9 +190,9 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
   if (type == "git") {
     reject_isolation_escapes(object, "");
     std::initializer_list<std::string_view> known = {
-        "name",       "type",  "description",         "parameters", "repoUrl",
-        "configPath", "entry", "gitCredentialSecret", "retry",      "resultRetentionDays",
-        "labels"};
+        "name",       "type",    "description",         "parameters", "repoUrl",
+        "configPath", "entry",   "gitCredentialSecret", "retry",      "resultRetentionDays",
+        "labels",     "triggers"};
     reject_unknown_members(object, known, "");
     GitSource git;
     auto* url = find_member(object, "repoUrl");
@@ -228,7 +228,8 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
     reject_unknown_members(object,
                            {"name", "type", "description", "parameters", "image", "script",
                             "workdir", "user", "env", "services", "secrets", "timeout",
-                            "resourceClass", "results", "retry", "resultRetentionDays", "labels"},
+                            "resourceClass", "results", "retry", "resultRetentionDays", "labels",
+                            "triggers"},
                            "");
     job.source = read_run_spec(object, "");
   } else {
@@ -242,6 +243,9 @@ JobDefinition read_job_definition(const rapidjson::Value& object) {
   }
   if (auto* v = find_member(object, "labels")) {
     job.labels = read_labels(*v);
+  }
+  if (auto* v = find_member(object, "triggers")) {
+    job.triggers = read_job_triggers(*v);
   }
   if (auto* v = find_member(object, "retry")) {
     const auto& retry = read_object(*v, "retry");
@@ -364,6 +368,9 @@ std::string to_canonical_json(const JobDefinition& job) {
   if (job.result_retention_days) {
     writer.Key("resultRetentionDays");
     writer.Int64(*job.result_retention_days);
+  }
+  if (!job.triggers.empty()) { // absent when there are none, as before triggers existed
+    write_job_triggers(writer, job.triggers);
   }
   writer.Key("parameters");
   writer.StartObject();

@@ -28,6 +28,33 @@ void write_optional_time(JsonWriter& writer, const char* key, std::optional<std:
   }
 }
 
+void write_hook_trigger(JsonWriter& writer, const HookTrigger& hook) {
+  writer.Key("hook");
+  writer.StartObject();
+  writer.Key("forge");
+  write_string(writer, hook.forge);
+  writer.Key("connection");
+  write_string(writer, hook.connection);
+  writer.Key("repository");
+  write_string(writer, hook.repository);
+  writer.Key("event");
+  write_string(writer, hook.event);
+  writer.Key("delivery");
+  write_string(writer, hook.delivery);
+  writer.Key("pullRequest");
+  if (hook.pull_request) {
+    writer.Int64(*hook.pull_request);
+  } else {
+    writer.Null();
+  }
+  write_optional_string(writer, "headBranch", hook.head_branch);
+  write_optional_string(writer, "baseBranch", hook.base_branch);
+  write_optional_string(writer, "sender", hook.sender);
+  writer.Key("headSha");
+  write_string(writer, hook.head_sha);
+  writer.EndObject();
+}
+
 } // namespace
 
 std::string_view to_string(RunStatus status) {
@@ -69,6 +96,9 @@ std::string to_json(const Run& run) {
     writer.Key("retryOf");
     writer.Int64(*run.trigger.retry_of);
   }
+  if (run.trigger.hook) {
+    write_hook_trigger(writer, *run.trigger.hook);
+  }
   writer.EndObject();
   write_optional_string(writer, "commitSha", run.commit_sha);
   if (!run.config_json.empty()) {
@@ -97,6 +127,15 @@ std::string to_json(const Run& run) {
   if (run.queue_position) {
     writer.Key("queuePosition");
     writer.Int64(*run.queue_position);
+  }
+  if (run.status_report) {
+    writer.Key("statusReport");
+    writer.StartObject();
+    write_optional_string(writer, "state", run.status_report->state);
+    write_optional_string(writer, "error", run.status_report->error);
+    writer.Key("attempts");
+    writer.Int64(run.status_report->attempts);
+    writer.EndObject();
   }
   writer.Key("href");
   write_string(writer, "/jobs/" + run.job + "/runs/" + std::to_string(run.id));

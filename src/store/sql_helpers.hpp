@@ -54,8 +54,11 @@ inline constexpr std::string_view k_run_select =
     "SELECT r.id, j.name, r.status, r.trigger_kind, r.commit_sha, r.branch_name, "
     "r.triggered_by, r.rerun_of, r.parameters, r.queued_at, r.started_at, r.finished_at, "
     "r.reason, r.abort_requested, r.agent, r.exit_code, r.resource_class, r.retry_of, "
-    "r.resolved_commit, r.config, r.console_truncated, r.results_expired FROM runs r "
-    "JOIN jobs j ON j.id = r.job_id ";
+    "r.resolved_commit, r.config, r.console_truncated, r.results_expired, h.hook_forge, "
+    "h.hook_connection, h.hook_repository, h.hook_event, h.hook_delivery, h.hook_pull_request, "
+    "h.hook_head_branch, h.hook_base_branch, h.hook_sender, h.hook_head_sha, h.hook_project_id, "
+    "h.report_state, h.report_error, h.report_attempts FROM runs r "
+    "JOIN jobs j ON j.id = r.job_id LEFT JOIN hook_runs h ON h.run_id = r.id ";
 
 inline model::Run to_run(const SqlRow& row) {
   model::Run run;
@@ -81,6 +84,14 @@ inline model::Run to_run(const SqlRow& row) {
   run.config_json = row[19].value_or("");
   run.console_truncated = to_int(row[20]) != 0;
   run.results_expired = to_int(row[21]) != 0;
+  if (row[22]) { // a hook started it
+    run.trigger.hook = model::HookTrigger{
+        row[22].value_or(""), row[23].value_or(""),     row[24].value_or(""), row[25].value_or(""),
+        row[26].value_or(""), to_optional_int(row[27]), row[28].value_or(""), row[29].value_or(""),
+        row[30].value_or(""), row[31].value_or(""),     row[32].value_or("")};
+    run.status_report =
+        model::StatusReport{row[33].value_or(""), row[34].value_or(""), to_int(row[35])};
+  }
   return run;
 }
 

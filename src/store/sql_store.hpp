@@ -84,6 +84,13 @@ public:
 
   Result<std::string> pin_setting(std::string_view key, std::string_view value) override;
 
+  Result<HookRuns> create_hook_runs(const HookDelivery& delivery, const std::vector<NewRun>& runs,
+                                    std::int64_t now_ms) override;
+  Result<std::vector<model::Run>> status_reports_due(std::int64_t now_ms, int limit) override;
+  Result<bool> claim_status_report(std::int64_t id, std::int64_t now_ms,
+                                   std::int64_t claimed_until_ms) override;
+  Result<void> record_status_report(std::int64_t id, const StatusReportOutcome& outcome) override;
+
 private:
   std::unique_ptr<SqlDatabase> m_db;
 };

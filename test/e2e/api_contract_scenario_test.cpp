@@ -10,6 +10,8 @@
 #include "api_contract_tools.hpp"
 
 #include "master/api.hpp"
+#include "support/forge_api_server.hpp"
+#include "support/forge_payloads.hpp"
 #include "support/git_repos.hpp"
 
 #include <chrono>
@@ -226,6 +228,54 @@ TEST_F(ApiContractScenario, EveryOperationAnswersAsTheSpecSays) {
   expect(404, Verb::post, "/jobs/nope/ssh-key", {}, as("admin"));
   expect(200, Verb::get, "/settings/ssh-host-keys", {}, as("read"));
   expect(404, Verb::delete_, "/settings/ssh-host-keys/git.example.org:22", {}, as("admin"));
+
+  // Forge connections and hooks (a stand-in takes the commit statuses).
+  ForgeApiServer forge;
+  const std::string connection = "/integrations/github/contract";
+  auto connection_body = R"({"webhookSecret":"contract-hook-secret","token":"contract-token",)"
+                         R"("apiUrl":")" +
+                         forge.url() + R"("})";
+  expect(200, Verb::put, connection + "?dryRun=true", connection_body, as("admin"));
+  expect(201, Verb::put, connection, connection_body, as("admin"));
+  expect(200, Verb::put, connection, connection_body, as("admin"));
+  expect(400, Verb::put, connection, R"({"token":"contract-token"})", as("admin"));
+  expect(403, Verb::put, connection, connection_body, as("trigger"));
+  expect(200, Verb::get, connection, {}, as("admin"));
+  expect(404, Verb::get, "/integrations/github/nope", {}, as("admin"));
+  expect(200, Verb::get, "/integrations/github", {}, as("admin"));
+  const std::string lab = "/integrations/gitlab/contract";
+  expect(201, Verb::put, lab, connection_body, as("admin"));
+  expect(200, Verb::get, lab, {}, as("admin"));
+  expect(200, Verb::get, "/integrations/gitlab", {}, as("admin"));
+  expect(201, Verb::put, "/jobs/contract-hooks",
+         freestyle_job("echo hook", R"("triggers": {"github": {"connection": "contract", )"
+                                    R"("repository": "Codertocat/Hello-World"}})"),
+         as("admin"));
+  auto payload = github_example("pull_request", "opened");
+  HttpHeaders delivery{{"X-GitHub-Event", "pull_request"},
+                       {"X-GitHub-Delivery", "contract-1"},
+                       {"X-Hub-Signature-256", github_signature("contract-hook-secret", payload)}};
+  auto hooked = expect(202, Verb::post, "/hooks/github/contract", payload, delivery);
+  expect(200, Verb::post, "/hooks/github/contract", payload, delivery);
+  expect(401, Verb::post, "/hooks/github/contract", payload + " ", delivery);
+  expect(400, Verb::post, "/hooks/github/contract", payload,
+         {delivery[0], delivery[2], {"X-GitHub-Delivery", ""}});
+  auto ignored = std::string(R"({"object_kind":"note"})");
+  expect(200, Verb::post, "/hooks/gitlab/contract", ignored,
+         {{"X-Gitlab-Event", "Note Hook"},
+          {"X-Gitlab-Event-UUID", "contract-2"},
+          {"X-Gitlab-Token", "contract-hook-secret"}});
+  expect(401, Verb::post, "/hooks/gitlab/contract", ignored,
+         {{"X-Gitlab-Event", "Note Hook"}, {"X-Gitlab-Event-UUID", "contract-2"}});
+  auto hooked_runs = parse_json(hooked.body);
+  if (hooked_runs.IsObject() && hooked_runs["runs"].IsArray() && !hooked_runs["runs"].Empty()) {
+    poll_run("contract-hooks", hooked_runs["runs"][0]["id"].GetInt64(), k_ended);
+  } else {
+    ADD_FAILURE() << hooked.body;
+  }
+  expect(204, Verb::delete_, lab, {}, as("admin"));
+  expect(204, Verb::delete_, connection, {}, as("admin"));
+  expect(404, Verb::delete_, connection, {}, as("admin"));
 
   // Tokens: a minted one works.
   auto minted = expect(201, Verb::post, "/tokens",

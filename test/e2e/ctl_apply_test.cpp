@@ -511,7 +511,7 @@ jobs:
       {"renamed.yaml", valid + "  ccc: {name: ddd, type: git, repoUrl: https://x.org/a.git}\n", 3,
        "'name' differs"},
       {"integrations.yaml", valid + "integrations:\n  github:\n    org: {appId: 1}\n", 4,
-       "this server does not support integrations yet"},
+       "integrations.yaml:12:5): 'appId' is not a known field"},
   };
   auto before = server_state();
   for (const auto& bad : cases) {

@@ -218,7 +218,8 @@ TEST_P(StoreContract, CreateRunRoundTripsEveryField) {
   create_job("build");
   NewRun request;
   request.job = "build";
-  request.trigger = Trigger{"rerun", k_sha, "", "alice@example.org", 41, std::nullopt};
+  request.trigger =
+      Trigger{"rerun", k_sha, "", "alice@example.org", 41, std::nullopt, std::nullopt};
   request.parameters_json = R"({"TARGET":"release","SHARDS":4,"VERBOSE":false})";
   request.resource_class = "large";
 
@@ -241,7 +242,8 @@ TEST_P(StoreContract, CreateRunRoundTripsEveryField) {
 
   NewRun by_branch;
   by_branch.job = "build";
-  by_branch.trigger = Trigger{"api", "", "release/2.x", "bob", std::nullopt, std::nullopt};
+  by_branch.trigger =
+      Trigger{"api", "", "release/2.x", "bob", std::nullopt, std::nullopt, std::nullopt};
   auto second = store().create_run(by_branch, k_t1).value().run;
   auto stored = store().get_run("build", second.id).value();
   EXPECT_EQ(stored.trigger, by_branch.trigger);

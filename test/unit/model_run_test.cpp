@@ -63,7 +63,8 @@ TEST(RunToJson, FinishedRerunHasEveryField) {
   auto run = queued_run();
   run.status = RunStatus::aborted;
   run.trigger =
-      Trigger{"rerun", "0123456789abcdef0123456789abcdef01234567", "", "bob", 7, std::nullopt};
+      Trigger{"rerun",     "0123456789abcdef0123456789abcdef01234567", "", "bob", 7, std::nullopt,
+              std::nullopt};
   run.parameters_json = "{}";
   run.started_at_ms = k_queued_ms + 60'000;
   run.finished_at_ms = k_queued_ms + 120'001;

@@ -4,6 +4,7 @@
 // Typed input parameters belong to the job, never to the repository.
 
 #include "cicd/core/error.hpp"
+#include "cicd/model/forge_trigger.hpp"
 #include "cicd/model/run_spec.hpp"
 
 #include <cstddef>
@@ -66,6 +67,8 @@ struct JobDefinition {
   // Days a finished run's console and results are kept, overriding the global setting.
   std::optional<std::int64_t> result_retention_days;
   std::map<std::string, std::string> labels;
+  // Forge hooks that start runs of this job (forge_trigger.hpp).
+  JobTriggers triggers;
   bool operator==(const JobDefinition&) const = default;
 
   JobType type() const {

@@ -18,14 +18,40 @@ inline bool is_terminal(RunStatus status) {
   return status != RunStatus::queued && status != RunStatus::running;
 }
 
+// A pull request or push of a forge (GitHub, GitLab) that started a run through a hook.
+struct HookTrigger {
+  std::string forge;      // "github" or "gitlab"
+  std::string connection; // the integration's name (/integrations/{forge}/{connection})
+  std::string repository; // "owner/name" (GitLab: the project's path with namespace)
+  std::string event;      // "pull_request" or "push" (GitLab: "merge_request" or "push")
+  std::string delivery;   // the forge's delivery id
+  std::optional<std::int64_t> pull_request; // its number (GitLab: the merge request's iid)
+  std::string head_branch;
+  std::string base_branch; // empty for a push
+  std::string sender;      // the forge account that caused the event
+  std::string head_sha;    // the commit whose status is reported
+  std::string project_id;  // GitLab: the project's numeric id, for its status API
+  bool operator==(const HookTrigger&) const = default;
+};
+
+// Where the commit status of a hook-triggered run stands on its forge.
+struct StatusReport {
+  std::string state; // the forge state last settled ("pending", "success", …); empty: none yet
+  std::string error; // why the forge refused the last report for good; empty when it took it
+  std::int64_t attempts = 0; // transient failures of the report in progress
+  bool operator==(const StatusReport&) const = default;
+};
+
 // What started a run and at which revision.
 struct Trigger {
-  std::string kind = "api"; // "api", "rerun" or "retry" (automatic, after an infra error)
-  std::string commit_sha;   // exactly one of commit_sha and branch_name is set
+  // "api", "rerun", "retry" (automatic, after an infra error), "github" or "gitlab" (a hook)
+  std::string kind = "api";
+  std::string commit_sha; // exactly one of commit_sha and branch_name is set
   std::string branch_name;
   std::string by; // the token subject that asked for it
   std::optional<std::int64_t> rerun_of;
   std::optional<std::int64_t> retry_of;
+  std::optional<HookTrigger> hook; // set for kinds "github" and "gitlab"
   bool operator==(const Trigger&) const = default;
 };
 
@@ -54,6 +80,8 @@ struct Run {
   bool results_expired = false;
   // While queued: 1 for the next run of its resource class to be taken (read on demand).
   std::optional<std::int64_t> queue_position;
+  // Hook-triggered runs: their commit status on the forge (never changes the run's status).
+  std::optional<StatusReport> status_report;
 };
 
 // The run document served by the API.

@@ -129,6 +129,29 @@ struct RunStatistics {
   DurationCounts queue_wait; // queuedAt → startedAt of the runs that started
 };
 
+// A forge's delivery of a hook (GitHub's X-GitHub-Delivery, GitLab's X-Gitlab-Event-UUID).
+struct HookDelivery {
+  std::string forge;
+  std::string connection;
+  std::string id;
+};
+
+struct HookRuns {
+  std::vector<model::Run> runs;
+  bool replayed = false; // the delivery was recorded before: these are the runs it started then
+};
+
+// What became of one attempt to report a hook-triggered run's status to its forge.
+struct StatusReportOutcome {
+  // Delivered, or refused for good: the report of this run status is done (`state` is what
+  // was sent, `error` why the forge refused it, empty when it took it).
+  // Failed for now (reported_status nullopt): attempts + 1 and next_attempt_ms.
+  std::optional<model::RunStatus> reported_status;
+  std::string state;
+  std::string error;
+  std::int64_t next_attempt_ms = 0;
+};
+
 struct SecretInfo {
   std::string name;
   std::int64_t updated_at_ms = 0;
@@ -280,6 +303,24 @@ public:
   list_settings(std::string_view prefix) = 0;
   // Deletes a setting; returns whether it was there.
   virtual Result<bool> delete_setting(std::string_view key) = 0;
+
+  // --- Hooks (forge pull requests and pushes).
+  // Records a delivery and the queued runs it starts (each NewRun's trigger.hook set), all in
+  // one transaction. A delivery recorded before starts nothing: the runs it started then are
+  // returned with `replayed`. Runs of jobs deleted meanwhile are left out.
+  virtual Result<HookRuns> create_hook_runs(const HookDelivery& delivery,
+                                            const std::vector<NewRun>& runs,
+                                            std::int64_t now_ms) = 0;
+  // Hook-triggered runs whose status changed since it was last reported, whose next attempt
+  // is due at `now_ms` and that no reporter holds, oldest first.
+  virtual Result<std::vector<model::Run>> status_reports_due(std::int64_t now_ms, int limit) = 0;
+  // Claims the report of run `id` until `claimed_until_ms` unless another reporter holds it
+  // (a conditional update): returns whether this caller has it.
+  virtual Result<bool> claim_status_report(std::int64_t id, std::int64_t now_ms,
+                                           std::int64_t claimed_until_ms) = 0;
+  // Records the outcome of a claimed report and releases the claim. Never changes the run.
+  virtual Result<void> record_status_report(std::int64_t id,
+                                            const StatusReportOutcome& outcome) = 0;
 
   // Sets a setting once: returns the stored value, which is `value` unless one was there.
   // Used to pin the secrets key fingerprint to the database.
