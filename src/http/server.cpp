@@ -319,7 +319,7 @@ struct Server::Impl {
     }
   }
 
-  // SIGINT and SIGTERM stop the server; SIGHUP (with TLS) reloads the certificate and key.
+  // SIGINT and SIGTERM stop the server; SIGHUP reloads the TLS certificate and key, if any.
   void wait_for_signal() {
     signals.async_wait([this](const beast::error_code& ec, int signal) {
       if (ec) {
@@ -329,7 +329,9 @@ struct Server::Impl {
         io.stop();
         return;
       }
-      if (auto failure = tls->reload(); !failure.empty()) {
+      if (!tls) {
+        log::info("SIGHUP: nothing to reload (no --tls-cert)");
+      } else if (auto failure = tls->reload(); !failure.empty()) {
         log::error("SIGHUP: still serving the previous certificate, the new one does not load: {}",
                    failure);
       } else {
@@ -382,9 +384,8 @@ void Server::run() {
   auto& impl = *m_impl;
   impl.signals.add(SIGINT);
   impl.signals.add(SIGTERM);
-  if (impl.tls) {
-    impl.signals.add(SIGHUP);
-  }
+  // Always caught, so that `systemctl reload` (ExecReload) never ends a server without TLS.
+  impl.signals.add(SIGHUP);
   impl.wait_for_signal();
   asio::co_spawn(impl.io, impl.accept_loop(), asio::detached);
   int threads = impl.options.io_threads > 0

@@ -4,6 +4,7 @@
 // wrong-host and unknown-CA certificates with one clear line; SIGHUP reloading the certificate
 // without dropping an open connection, and keeping the old one when the new one is bad; and
 // X-Forwarded-Proto believed only from a trusted proxy.
+#include "support/cicd_master.hpp"
 #include "support/cicd_process.hpp"
 #include "support/http_client.hpp"
 #include "support/test_pki.hpp"
@@ -348,6 +349,20 @@ TEST_F(ApiTlsTest, SighupServesTheNewCertificateToNewConnectionsOnly) {
   EXPECT_EQ(fresh.get("/healthz").status, 200);
   EXPECT_EQ(fresh.peer_fingerprint(), renewed.fingerprint);
   EXPECT_NE(renewed.fingerprint, m_valid.fingerprint);
+}
+
+// systemd's ExecReload sends SIGHUP whether or not the master serves HTTPS.
+TEST_F(ApiTlsTest, SighupWithoutTlsLeavesAPlainMasterServing) {
+  CicdMaster master;
+  ASSERT_EQ(::kill(master.pid(), SIGHUP), 0);
+  bool logged = false;
+  for (int i = 0; i < 200 && !logged; ++i) {
+    logged = contains(master.log(), "SIGHUP: nothing to reload");
+    std::this_thread::sleep_for(50ms);
+  }
+  EXPECT_TRUE(logged) << master.log();
+  EXPECT_TRUE(master.running());
+  EXPECT_EQ(master.client().request(boost::beast::http::verb::get, "/healthz").status, 200);
 }
 
 TEST_F(ApiTlsTest, SighupWithABadCertificateKeepsTheOldOne) {

@@ -29,6 +29,7 @@ public:
   ~CicdMaster();
 
   std::uint16_t port() const { return m_port; }
+  pid_t pid() const { return m_process->pid(); }
   // Everything the test's master writes lives under root_dir(): its data dir, the SQLite
   // file and master.log.
   const std::filesystem::path& root_dir() const { return m_dir.path(); }
