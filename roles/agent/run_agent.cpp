@@ -8,13 +8,12 @@
 
 #include "cicd/config/options.hpp"
 #include "cicd/core/log.hpp"
+#include "cicd/core/service_manager.hpp"
 #include "cicd/docker/client.hpp"
 #include "cicd/results/result_store.hpp"
 
 #include <boost/algorithm/string/classification.hpp>
 #include <boost/algorithm/string/split.hpp>
-
-#include <systemd/sd-daemon.h>
 
 #include <algorithm>
 #include <csignal>
@@ -196,7 +195,7 @@ int run_agent(int argc, const char* const* argv) {
   loop.start(false); // the broker keeps queued messages; the masters' sweeper finds lost ones
   presence.start();
   log::info("agent {} is taking runs of {}", agent_id, options.resource_classes);
-  sd_notify(0, "READY=1"); // systemd (Type=notify): consuming the queue
+  service_manager::notify_ready(); // systemd (Type=notify): consuming the queue
 
   // Waits for a signal or a drain request; the first begins a drain, a second signal aborts.
   std::future<void> drained;
@@ -209,7 +208,7 @@ int run_agent(int argc, const char* const* argv) {
     }
     bool asked = signals_seen > 0 || presence.drain_requested() || loop.drain_requested();
     if (asked && !drained.valid()) {
-      sd_notify(0, "STOPPING=1");
+      service_manager::notify_stopping();
       metrics.set_draining();
       log::info("draining: taking no new run, letting {} run(s) finish (up to {}s){}",
                 loop.running(), options.drain_timeout_seconds,

@@ -4,16 +4,15 @@
 #include "status_reporter.hpp"
 #include "sweeper.hpp"
 
-#include "cicd/core/host.hpp"
-#include "cicd/crypto/random.hpp"
-
 #include "cicd/config/tls_options.hpp"
+#include "cicd/core/host.hpp"
 #include "cicd/core/log.hpp"
+#include "cicd/core/service_manager.hpp"
+#include "cicd/crypto/random.hpp"
 #include "cicd/http/server.hpp"
 
 #include <fmt/format.h>
 
-#include <systemd/sd-daemon.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -145,8 +144,8 @@ int run_master(int argc, const char* const* argv) {
   StatusReporter reporter(*services.store, services.keys.secret_box, reporter_options);
   reporter.start();
   // systemd (Type=notify): ready once the API listens; stopping once it stopped serving.
-  serve_api(options, limits, services, [](std::uint16_t) { sd_notify(0, "READY=1"); });
-  sd_notify(0, "STOPPING=1");
+  serve_api(options, limits, services, [](std::uint16_t) { service_manager::notify_ready(); });
+  service_manager::notify_stopping();
   reporter.stop();
   sweeper.stop();
   return 0;

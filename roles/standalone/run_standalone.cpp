@@ -10,10 +10,9 @@
 
 #include "cicd/config/tls_options.hpp"
 #include "cicd/core/log.hpp"
+#include "cicd/core/service_manager.hpp"
 
 #include <fmt/format.h>
-
-#include <systemd/sd-daemon.h>
 
 namespace cicd::standalone {
 namespace po = boost::program_options;
@@ -104,12 +103,12 @@ int run_standalone(int argc, const char* const* argv) {
                     [&ui, &api_host](std::uint16_t port) {
                       ui.set_api_url(fmt::format("http://{}:{}", api_host, port));
                       log::info("serving the web pages on /ui/");
-                      sd_notify(0, "READY=1"); // systemd (Type=notify)
+                      service_manager::notify_ready(); // systemd (Type=notify)
                     },
                     {master::Mount{"/ui", [&ui](http::Request&& request) {
                                      return ui.handle(std::move(request));
                                    }}});
-  sd_notify(0, "STOPPING=1");
+  service_manager::notify_stopping();
   reporter.stop();
   sweeper.stop();
   log::info("stopping: aborting the runs in progress");

@@ -5,14 +5,13 @@
 #include "cicd/config/tls_options.hpp"
 #include "cicd/core/error.hpp"
 #include "cicd/core/log.hpp"
+#include "cicd/core/service_manager.hpp"
 #include "cicd/http/client.hpp"
 #include "cicd/http/server.hpp"
 
 #include <boost/program_options.hpp>
 
 #include <fmt/format.h>
-
-#include <systemd/sd-daemon.h>
 
 #include <unistd.h>
 
@@ -73,9 +72,9 @@ int run_ui(int argc, const char* const* argv) {
   log::info("serving the web pages on {}://{}:{}/ for the API at {}",
             server_options.tls.enabled() ? "https" : "http", address.host, server.port(),
             options.api_url);
-  sd_notify(0, "READY=1"); // systemd (Type=notify): the pages' port is bound
+  service_manager::notify_ready(); // systemd (Type=notify): the pages' port is bound
   server.run();
-  sd_notify(0, "STOPPING=1");
+  service_manager::notify_stopping();
   return 0;
 }
 
