@@ -76,15 +76,11 @@ kainjow::mustache::list parameter_fields(const rapidjson::Value& job,
 http::Reply render_job(const PageContext& context, const std::string& name,
                        const http::RouteMatch& match, const std::string& error,
                        const std::multimap<std::string, std::string>* form) {
-  auto job_response = context.api("GET", "/jobs/" + url_segment(name));
-  if (job_response.status != 200) {
-    return api_failure_page(context, job_response);
+  auto answer = context.get_page_json("/jobs/" + url_segment(name));
+  if (answer.failure) {
+    return std::move(*answer.failure);
   }
-  rapidjson::Document job;
-  job.Parse(job_response.body.c_str());
-  if (job.HasParseError() || !job.IsObject()) {
-    return api_failure_page(context, job_response);
-  }
+  const auto& job = answer.document;
   Data data;
   put(data, "name", name);
   put(data, "href", context.base + "/jobs/" + url_segment(name));

@@ -179,6 +179,19 @@ http::Response not_found_page(const PageContext& context, const std::string& wha
   return render_page(context, "not_found", "Not found", data, http::Status::not_found);
 }
 
+PageContext::PageJson PageContext::get_page_json(const std::string& path) const {
+  PageJson answer;
+  auto response = api("GET", path);
+  if (response.status == 200) {
+    answer.document.Parse(response.body.c_str());
+    if (!answer.document.HasParseError() && answer.document.IsObject()) {
+      return answer;
+    }
+  }
+  answer.failure = api_failure_page(*this, response);
+  return answer;
+}
+
 http::Response api_failure_page(const PageContext& context, const http::ClientResponse& response) {
   if (response.status == 401) {
     return redirect(context.base + "/signin");

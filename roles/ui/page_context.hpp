@@ -42,6 +42,13 @@ struct PageContext {
   // GET path as JSON; nullopt when the answer is not 2xx (`status` says which it was).
   std::optional<rapidjson::Document> get_json(const std::string& path,
                                               long* status = nullptr) const;
+  // GET path for a page: the JSON object, or (in `failure`) the page that says why there is
+  // none (api_failure_page: the API's error, or an answer that is not a JSON object).
+  struct PageJson {
+    rapidjson::Document document;
+    std::optional<http::Response> failure;
+  };
+  PageJson get_page_json(const std::string& path) const;
 };
 
 // The page `name` (roles/ui/templates/<name>.mustache) inside the layout, as a response.

@@ -56,15 +56,11 @@ http::ClientRequest api_request(const PageContext& context, const std::string& p
 http::Reply run_page(const PageContext& context, const http::Request&,
                      const http::RouteMatch& match) {
   auto path = run_path(match);
-  auto run_response = context.api("GET", path);
-  if (run_response.status != 200) {
-    return api_failure_page(context, run_response);
+  auto answer = context.get_page_json(path);
+  if (answer.failure) {
+    return std::move(*answer.failure);
   }
-  rapidjson::Document run;
-  run.Parse(run_response.body.c_str());
-  if (run.HasParseError() || !run.IsObject()) {
-    return api_failure_page(context, run_response);
-  }
+  const auto& run = answer.document;
   auto data = run_summary(run, context.base);
   auto job = std::string(match.capture("job"));
   put(data, "job_href", context.base + "/jobs/" + url_segment(job));
