@@ -12,7 +12,8 @@
 #   - `apt-get purge` leaves nothing but the cicd user and group (Debian keeps system users).
 # No systemd runs in the root: the units are verified, never started.
 #
-# debian_package_test.sh SOURCE_DIR. Needs root (chroot, mounts), debootstrap, and Debian's
+# debian_package_test.sh SOURCE_DIR [DEB_DIR]. With DEB_DIR, the package is copied there once
+# every check passed (the agent image test builds its image from it: a CTest fixture). Needs root (chroot, mounts), debootstrap, and Debian's
 # archive (the mirror is read from this machine's apt sources). The debootstrapped root is
 # cached in $CICD_TEST_CACHE (default /var/cache/cicd-test) and so are the downloaded
 # packages, so a second run downloads only the package lists.
@@ -44,7 +45,12 @@ if [ -z "${CICD_DEB_TEST_NAMESPACE:-}" ]; then
   exec env CICD_DEB_TEST_NAMESPACE=1 unshare --mount --propagation private -- "$0" "$@"
 fi
 
-source_dir=$(cd "${1:?usage: debian_package_test.sh SOURCE_DIR}" && pwd)
+source_dir=$(cd "${1:?usage: debian_package_test.sh SOURCE_DIR [DEB_DIR]}" && pwd)
+deb_dir=${2:-}
+if [ -n "$deb_dir" ]; then
+  mkdir -p "$deb_dir"
+  rm -f "$deb_dir"/cicd_*.deb # never a package of an earlier run
+fi
 cache=${CICD_TEST_CACHE:-/var/cache/cicd-test}
 work=$(mktemp -d "${TMPDIR:-/var/tmp}/cicd-deb-test.XXXXXX")
 root=$work/root
@@ -371,4 +377,5 @@ if [ "$before" != "$after" ]; then
   diff <(echo "$before") <(echo "$after") >&2 || true
   fail "the root differs from before the install (above: < before, > after the purge)"
 fi
+[ -z "$deb_dir" ] || cp "$deb" "$deb_dir/"
 step "all checks passed"
