@@ -67,16 +67,20 @@ cleanup() {
     echo "--- master log (last 20 lines)" >&2
     tail -n 20 "$work/master.log" >&2
   fi
+  step "cleaning up"
   docker rm -f "$container" >/dev/null 2>&1
   # Containers and networks of runs are the agent's to remove; a failed test may leave some.
   docker ps -aq --filter "label=cicd.agent" --filter "name=cicd-run" | xargs -r docker rm -f >/dev/null 2>&1
   docker rmi -f "$image" "$job_image" >/dev/null 2>&1
   [ -n "$base_was_there" ] || docker rmi -f "$base" >/dev/null 2>&1
+  step "images removed"
   if [ -n "$master_pid" ]; then
     kill -TERM "$master_pid" 2>/dev/null
     wait "$master_pid" 2>/dev/null
   fi
+  step "master stopped"
   psql -q "$CICD_TEST_PG_URL" -c "DROP DATABASE IF EXISTS $database WITH (FORCE)" >/dev/null 2>&1
+  step "database dropped"
   [ -n "${CICD_TEST_RABBITMQCTL:-}" ] &&
     "$CICD_TEST_RABBITMQCTL" -q delete_queue "cicd.runs.$resource_class" >/dev/null 2>&1
   rm -rf "$work"
