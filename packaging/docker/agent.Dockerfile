@@ -6,10 +6,11 @@
 #
 #   docker run -d --name cicd-agent --stop-timeout 3700 \
 #     -v /var/run/docker.sock:/var/run/docker.sock --group-add "$(stat -c %g /var/run/docker.sock)" \
-#     -v /etc/cicd/secrets.key:/etc/cicd/keys/secrets.key:ro \
+#     -v /etc/cicd-agent/secrets.key:/etc/cicd/keys/secrets.key:ro \
 #     -e CICD_DB=postgresql://… -e CICD_QUEUE=amqp://… -e CICD_RESULTS=s3://… \
 #     cicd-agent:0.1.0
 #
+# (the masters' secrets key, readable by uid 990: install -o 990 -g 990 -m 0400 …)
 # Every option of `cicd agent` comes from the environment (CICD_<OPTION>), a mounted
 # /etc/cicd/agent.conf, or arguments after the image name. The Docker socket mounted into
 # this container is root on the engine's machine; the job containers the agent starts never
