@@ -73,7 +73,8 @@ async function check(checkFiles) {
   for (const file of files) {
     let documents;
     try {
-      documents = parseAllDocuments(fs.readFileSync(file, 'utf8'));
+      // YAML 1.1, as Kubernetes reads manifests (0440 is octal there).
+      documents = parseAllDocuments(fs.readFileSync(file, 'utf8'), { version: '1.1' });
     } catch (error) {
       problems.push(`${path.basename(file)}: cannot read: ${error.message}`);
       continue;
@@ -177,7 +178,12 @@ async function check(checkFiles) {
       if (v.secret && !find('Secret', v.secret.secretName)) {
         problem(o, `volume ${v.name}: no Secret ${v.secret.secretName}`);
       }
-      for (const item of v.secret?.items ?? []) {
+      // Secret files belong to root, and to the fsGroup when there is one: the pod's non-root
+    // user reads them only through that group.
+    if (v.secret && (pod.securityContext?.fsGroup === undefined || !((v.secret.defaultMode ?? 0o644) & 0o040))) {
+      problem(o, `volume ${v.name}: the Secret's files are not readable by the pod's user (set fsGroup and a group-readable defaultMode)`);
+    }
+    for (const item of v.secret?.items ?? []) {
         const secret = find('Secret', v.secret.secretName)?.doc;
         if (secret && !(item.key in { ...secret.data, ...secret.stringData })) {
           problem(o, `volume ${v.name}: Secret ${v.secret.secretName} has no key ${item.key}`);
