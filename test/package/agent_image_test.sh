@@ -70,10 +70,11 @@ cleanup() {
   fi
   step "cleaning up"
   docker rm -f "$container" >/dev/null 2>&1
-  # The containers of runs are the agent's to remove; a failed test may leave some (only this
+  # The containers and networks of runs are the agent's to remove; a failed test may leave some (only this
   # agent's: other tests share the engine).
   if [ -n "$agent_id" ]; then
     docker ps -aq --filter "label=cicd.agent=$agent_id" | xargs -r docker rm -f >/dev/null 2>&1
+    docker network ls -q --filter "label=cicd.agent=$agent_id" | xargs -r docker network rm >/dev/null 2>&1
   fi
   docker rmi -f "$image" "$job_image" >/dev/null 2>&1
   [ -n "$base_was_there" ] || docker rmi -f "$base" >/dev/null 2>&1
