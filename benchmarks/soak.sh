@@ -108,9 +108,9 @@ soak_start=$(now_s)
 load_end=$((soak_start + duration))
 load_loop "$rate" & load_pid=$!
 fault_loop "$faults" & fault_pid=$!
-sample_loop 3 $((load_end + settle_max + 120)) & sample_pid=$!
+sample_loop 3 "$load_end" & sample_pid=$!
 loops+=("$load_pid" "$fault_pid" "$sample_pid")
-wait "$load_pid" "$fault_pid"
+wait "$load_pid" "$fault_pid" "$sample_pid"
 
 echo "soak: load stopped; settling (at most ${settle_max}s)" >&2
 # From here on a failing check records what broke (in $work/broken) and the others still run.
@@ -122,7 +122,6 @@ settle_s=$(settle "$settle_max")
   check_executions
   check_leftovers 30
 } >"$work/summary"
-kill "$sample_pid" 2>/dev/null; wait "$sample_pid" 2>/dev/null || true
 check_memory "$max_slope" 120 >"$work/memory-table"
 total_s=$((SECONDS - started_at))
 
@@ -131,12 +130,17 @@ refused=$(awk '{ n[$2]++ } END { for (c in n) printf "%s%d × %s", sep, n[c], c;
 report="## $(date -u +%Y-%m-%d) — soak — $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB, $(. /etc/os-release; echo "$PRETTY_NAME"), load average $(cut -d' ' -f1 /proc/loadavg) at the end
 
 Command: \`$command_line\` (2 masters, 3 agents of 4 slots, PostgreSQL, RabbitMQ, the test S3
-server and a private Docker engine on 127.0.0.1; lease 10 s, sweeper every 2 s).
+server and a private Docker engine on 127.0.0.1; lease 30 s, sweeper every 2 s).
 Start-up ${startup_s}s, load ${duration}s, settled in ${settle_s}s, ${total_s}s end to end.
 
 - runs accepted: $accepted; refused: ${refused:-none}
-- faults (second, kind, target, seconds down): $(awk '{ printf "%s%s %s %s %ss %s", sep, $1, $2, $3, $4, $5; sep = "; " }' "$work/faults")
-$(sed 's/^/    /' "$work/summary")
+- faults, $(wc -l <"$work/faults") of $faults planned (second, kind, target, seconds down): $(awk '{ printf "%s%s %s %s %ss %s", sep, $1, $2, $3, $4, $5; sep = "; " }' "$work/faults")
+
+\`\`\`
+$(cat "$work/summary")
+\`\`\`
+
+RSS of each process, sampled every 3 s during the load, its first third of samples dropped:
 
 | process (pid) | samples after warm-up | window | RSS | slope KiB/min | verdict |
 |---|---|---|---|---|---|

@@ -19,6 +19,20 @@ api() { # body-file master curl-args…
   curl -s -m 10 -o "$body" -w '%{http_code}' -H "Authorization: Bearer $CICD_TOKEN" "${@/#\//$url/}"
 }
 
+# Aborts a run from the given master a moment after its trigger (queued or running by then),
+# as a client would: again while the master answers 503 (the database is down) or not at all,
+# for at most 60 s.
+abort_later() { # id master
+  local code k
+  sleep "1.$((RANDOM % 10))"
+  for k in $(seq 60); do
+    code=$(api /dev/null "$2" -X POST "/jobs/soak-abort/runs/$1/abort") || true
+    [ "$code" = 503 ] || [ "$code" = 000 ] || break
+    sleep 1
+  done
+  echo "$1 $code" >>"$work/aborts"
+}
+
 # A few runs a second, alternating the masters and cycling through the job mix.
 load_loop() { # rate
   local period_ms=$((1000 / $1)) i=0 job master code id next body=$work/load-body
@@ -32,10 +46,7 @@ load_loop() { # rate
     if [ -n "$id" ]; then
       echo "$job $id $master" >>"$work/accepted"
       if [ "$job" = abort ]; then
-        # abort from the other master, a moment later: queued or running by then
-        (sleep 1.$((RANDOM % 10))
-          echo "$id $(api /dev/null "master-$(((i + 1) % 2 + 1))" -X POST "/jobs/soak-abort/runs/$id/abort")" \
-            >>"$work/aborts") &
+        abort_later "$id" "master-$(((i + 1) % 2 + 1))" &
       fi
     else
       # 201 without an id is a broken answer: recorded as such, checked at the end

@@ -58,24 +58,33 @@ start_master() { # name
     --queue "$CICD_TEST_AMQP_URL" --results "$(results_url)" "${keys[@]}" \
     --sweep-period 2 --republish-after 10 >>"$work/logs/$name.log" 2>&1 &
   echo $! >"$work/pids/$name"
+  disown $! # stopped by pid; and no "Killed" notice from the shell
   echo "http://127.0.0.1:$port" >"$work/$name/url"
   wait_until 60 curl -sf "http://127.0.0.1:$port/healthz" ||
     { echo "$name did not answer /healthz; its log:" >&2; cat "$work/logs/$name.log" >&2; return 1; }
 }
 
 # An agent keeps its --data-dir (so its id) across restarts: the next start removes what a
-# killed one left behind and marks its runs errored. Short lease and grace so that a killed
-# agent's runs are re-decided within the soak's settle time.
+# killed one left behind and marks its runs errored at once. The lease (30 s, not the default
+# 60) outlasts a PostgreSQL restart, so that one does not cost the runs in progress, and keeps
+# the sweeper's work within the settle time; a short grace makes aborts and timeouts quick.
+agent_started() { # name starts-before
+  [ "$(grep -c 'takes up to' "$work/logs/$1.log" 2>/dev/null || true)" -gt "$2" ]
+}
+
 start_agent() { # name
-  local name=$1
+  local name=$1 ready
   mkdir -p "$work/$name"
+  # Ready once it logs "agent … takes up to": after its sweep of what a killed one left.
+  ready=$(grep -c 'takes up to' "$work/logs/$name.log" 2>/dev/null || true)
   AWS_ACCESS_KEY_ID=$CICD_TEST_S3_ACCESS_KEY AWS_SECRET_ACCESS_KEY=$CICD_TEST_S3_SECRET_KEY \
     "$cicd" agent --data-dir "$work/$name" --db "$CICD_TEST_PG_URL" --queue "$CICD_TEST_AMQP_URL" \
     --results "$(results_url)" --secrets-key "$work/master-1/secrets.key" --slots 4 \
-    --cpu-threshold 100 --heartbeat 1 --lease 10 --grace 2 --listen 127.0.0.1:0 \
+    --cpu-threshold 100 --heartbeat 1 --lease 30 --grace 2 --listen 127.0.0.1:0 \
     >>"$work/logs/$name.log" 2>&1 &
   echo $! >"$work/pids/$name"
-  wait_until 60 test -s "$work/$name/agent.id" ||
+  disown $! # stopped by pid; and no "Killed" notice from the shell when the fault script kills it
+  wait_until 60 agent_started "$name" "${ready:-0}" ||
     { echo "$name did not start; its log:" >&2; tail -n 20 "$work/logs/$name.log" >&2; return 1; }
 }
 
@@ -165,6 +174,5 @@ stop_deployment() {
     # bounded: an agent drains (its runs are all over by now), a master stops at once
     for _ in $(seq 150); do alive "$pid" || break; sleep 0.1; done
     kill -9 "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true # reaps those that are this shell's children
   done
 }
