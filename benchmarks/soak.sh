@@ -10,7 +10,8 @@
 #   - none executed twice (Docker's own record of started job containers, the agents' logs and
 #     a per-execution nonce each job prints into its console);
 #   - no container, network, volume or work dir left;
-#   - the RSS of each master and agent flat after warm-up (slope by least squares);
+#   - the RSS of each master and agent flat after warm-up (slope by least squares, see
+#     check_memory in benchmarks/soak/checks.sh);
 # prints a summary, appends it to benchmarks/RESULTS.md, and exits 1 when an invariant broke
 # (the work dir with every log is then kept).
 #
@@ -140,10 +141,11 @@ Start-up ${startup_s}s, load ${duration}s, settled in ${settle_s}s, ${total_s}s 
 $(cat "$work/summary")
 \`\`\`
 
-RSS of each process, sampled every 3 s during the load, its first third of samples dropped:
+RSS of each process, sampled every 3 s during the load, its first third of samples dropped
+(GROWING: the slope after the first third and over the last half both above $max_slope KiB/min):
 
-| process (pid) | samples after warm-up | window | RSS | slope KiB/min | verdict |
-|---|---|---|---|---|---|
+| process (pid) | samples after warm-up | window | RSS | slope KiB/min | slope over the last half | verdict |
+|---|---|---|---|---|---|---|
 $(cat "$work/memory-table")
 
 Invariants: $([ -s "$work/broken" ] && echo "BROKEN — $(wc -l <"$work/broken") finding(s):" || echo "all held")

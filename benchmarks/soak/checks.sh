@@ -27,8 +27,10 @@ settle() { # seconds
 
 # 1. Every accepted run is stored and terminal, with an outcome its job allows.
 check_outcomes() {
-  sql "SELECT r.id, j.name, r.status, coalesce(r.reason, '') FROM runs r JOIN jobs j ON j.id = r.job_id
-       WHERE r.id IN ($(accepted_ids))" >"$work/outcomes"
+  # (a reason may hold a multi-line libpq message: one line per run here)
+  sql "SELECT r.id, j.name, r.status,
+              regexp_replace(coalesce(r.reason, ''), E'[\\n\\t]+', ' ', 'g')
+       FROM runs r JOIN jobs j ON j.id = r.job_id WHERE r.id IN ($(accepted_ids))" >"$work/outcomes"
   local accepted stored
   accepted=$(wc -l <"$work/accepted")
   stored=$(wc -l <"$work/outcomes")
@@ -38,10 +40,13 @@ check_outcomes() {
   local job id status reason
   while IFS=$'\t' read -r id job status reason; do
     job=${job#soak-}
-    case " ${soak_outcomes[$job]} " in
+    case " ${soak_outcomes[$job]:-} " in
       *" $status "*) ;;
       *) broken "run $id of soak-$job ended $status${reason:+ ($reason)}" ;;
     esac
+    # errored only because its agent was killed under it, never for a fault it should outlive
+    [ "$status" != errored ] || [[ $reason == "agent lost"* ]] ||
+      broken "run $id of soak-$job errored: $reason"
   done <"$work/outcomes"
   # The abort of a run that had not ended must have been taken (200 queued, 202 running).
   awk '$2 != 200 && $2 != 202' "$work/aborts" 2>/dev/null | while read -r id code; do
@@ -77,6 +82,9 @@ check_executions() {
       sort -u | wc -l || true)
     [ "$nonces" -le 1 ] || broken "run $id of soak-$job: $nonces executions in its console"
     [ "$nonces" -eq 0 ] || with_marker=$((with_marker + 1))
+    # A console marker without a start in Docker's record: that record missed something.
+    [ "$nonces" -eq 0 ] || grep -q "^cicd-run-$id-.*-job$" "$work/docker-starts" ||
+      broken "run $id of soak-$job printed its marker, but Docker's events show no start of its job container"
     if [ "$job" = big ] && grep -q "^$id	soak-big	succeeded" "$work/outcomes"; then
       [ "$(grep -a -c '^soak big console line' "$work/consoles/$id")" -eq "$soak_big_lines" ] ||
         { incomplete=$((incomplete + 1)); broken "run $id of soak-big succeeded with a console missing lines"; }
@@ -106,21 +114,27 @@ check_leftovers() { # seconds to wait for the last clean-ups
 }
 
 # 4. Memory: per process (each incarnation of a restarted agent on its own), the least-squares
-# slope of VmRSS over time once its first third of samples (the warm-up) is dropped. Prints one
-# table row per process; a slope above $1 KiB/min over a window of at least $2 seconds is broken.
+# slope of VmRSS over time once its first third of samples (the warm-up) is dropped, and the
+# same over its last half. A process is GROWING when both exceed $1 KiB/min over a window of at
+# least $2 seconds: a leak grows at the same pace throughout, while a heap that is still
+# filling its allocator's arenas after the first third levels off by the last half.
 check_memory() { # max-slope-KiB/min min-window-s
   awk -v max="$1" -v min_window="$2" '
+    function slope(key, from,    i, m, x, y, sx, sy, sxx, sxy, d) {
+      sx = sy = sxx = sxy = 0; m = n[key] - from + 1
+      for (i = from; i <= n[key]; i++) { x = t[key, i] / 60; y = r[key, i]; sx += x; sy += y; sxx += x * x; sxy += x * y }
+      d = m * sxx - sx * sx
+      return d > 0 ? (m * sxy - sx * sy) / d : 0
+    }
     { key = $2 " " $3; if (!(key in n)) order[++keys] = key; n[key]++; t[key, n[key]] = $1; r[key, n[key]] = $4 }
     END {
       for (k = 1; k <= keys; k++) {
-        key = order[k]; first = int(n[key] / 3) + 1; m = n[key] - first + 1
-        if (m < 5) continue
-        sx = sy = sxx = sxy = 0
-        for (i = first; i <= n[key]; i++) { x = t[key, i] / 60; y = r[key, i]; sx += x; sy += y; sxx += x * x; sxy += x * y }
-        d = m * sxx - sx * sx; slope = d > 0 ? (m * sxy - sx * sy) / d : 0
+        key = order[k]; first = int(n[key] / 3) + 1; half = int(n[key] / 2) + 1
+        if (n[key] - first + 1 < 5) continue
+        after_third = slope(key, first); last_half = slope(key, half)
         window = t[key, n[key]] - t[key, first]
-        verdict = window < min_window ? "window too short to judge" : (slope > max ? "GROWING" : "flat")
-        printf "| %s | %d | %d s | %.1f → %.1f MiB | %.0f | %s |\n", key, m, window, r[key, first] / 1024, r[key, n[key]] / 1024, slope, verdict
+        verdict = window < min_window ? "window too short to judge" : (after_third > max && last_half > max ? "GROWING" : "flat")
+        printf "| %s | %d | %d s | %.1f → %.1f MiB | %.0f | %.0f | %s |\n", key, n[key] - first + 1, window, r[key, first] / 1024, r[key, n[key]] / 1024, after_third, last_half, verdict
       }
     }' "$work/rss" >"$work/memory"
   cat "$work/memory"

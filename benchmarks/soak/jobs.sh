@@ -2,8 +2,8 @@
 # `soak-exec run=<id> nonce=<random>`, made inside the container, so that a run executed twice
 # shows two different nonces in its console. Sourced by benchmarks/soak.sh.
 
-# job name, then the outcomes it may end with: the expected one, or `errored` (an agent killed
-# under it: "agent lost"). Anything else breaks an invariant.
+# job name, then the outcomes it may end with: the expected one, or `errored` with a reason
+# "agent lost…" (an agent killed under it). Anything else breaks an invariant.
 soak_jobs=(quick fail timeout abort sidecar big)
 declare -A soak_outcomes=(
   [quick]="succeeded errored" [fail]="failed errored" [timeout]="timed_out errored"
