@@ -149,7 +149,8 @@ RSS of each process, sampled every 3 s during the load, its first third of sampl
 $(cat "$work/memory-table")
 
 Invariants: $([ -s "$work/broken" ] && echo "BROKEN — $(wc -l <"$work/broken") finding(s):" || echo "all held")
-$(sed 's/^/- /' "$work/broken")
+$(head -n 20 "$work/broken" | sed 's/^/- /')
+$([ "$(wc -l <"$work/broken")" -le 20 ] || echo "- … and $(($(wc -l <"$work/broken") - 20)) more")
 "
 echo "$report"
 [ "$record" = no ] || printf '\n%s\n' "$report" >>benchmarks/RESULTS.md

@@ -40,6 +40,10 @@ check_outcomes() {
   local job id status reason
   while IFS=$'\t' read -r id job status reason; do
     job=${job#soak-}
+    if [ "$status" = queued ] || [ "$status" = running ]; then
+      broken "run $id of soak-$job still $status after the settle time"
+      continue
+    fi
     case " ${soak_outcomes[$job]:-} " in
       *" $status "*) ;;
       *) broken "run $id of soak-$job ended $status${reason:+ ($reason)}" ;;

@@ -109,26 +109,33 @@ kill_rabbitmq() {
 }
 
 restart_rabbitmq() {
-  local root=$CICD_TEST_RABBITMQ_ROOT
+  local root=$CICD_TEST_RABBITMQ_ROOT attempt i pid
   local as_rabbitmq=()
   [ "$(id -u)" -ne 0 ] || as_rabbitmq=(runuser -u rabbitmq --)
-  rm -f "$root/rabbitmq.pid"
-  (
-    cd "$root" &&
-      "${as_rabbitmq[@]}" env HOME="$root" ERL_EPMD_PORT="$soak_epmd_port" ERL_EPMD_ADDRESS=127.0.0.1 \
-        RABBITMQ_CONF_ENV_FILE="$root/rabbitmq-env.conf" RABBITMQ_CONFIG_FILE="$root/rabbitmq.conf" \
-        RABBITMQ_ENABLED_PLUGINS_FILE="$root/enabled_plugins" \
-        RABBITMQ_NODENAME="$CICD_TEST_RABBITMQ_NODE" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
-        RABBITMQ_NODE_PORT="$soak_amqp_port" RABBITMQ_DIST_PORT="$soak_dist_port" \
-        RABBITMQ_MNESIA_BASE="$root/mnesia" \
-        RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
-        RABBITMQ_LOG_BASE="$root/log" RABBITMQ_PID_FILE="$root/rabbitmq.pid" \
-        "$rabbitmq_bin/rabbitmq-server" -detached >>"$work/logs/rabbitmq-restarts.log" 2>&1
-  ) || return 1
-  local i
-  for i in $(seq 90); do
-    timeout 15 "$root/rabbitmqctl" -q await_startup --timeout 10 >/dev/null 2>&1 && return 0
-    sleep 1
+  # Up to 3 tries of 60 s; the node's own logs of a failed try are kept in $work/logs.
+  for attempt in 1 2 3; do
+    rm -f "$root/rabbitmq.pid"
+    (
+      cd "$root" &&
+        "${as_rabbitmq[@]}" env HOME="$root" ERL_EPMD_PORT="$soak_epmd_port" ERL_EPMD_ADDRESS=127.0.0.1 \
+          RABBITMQ_CONF_ENV_FILE="$root/rabbitmq-env.conf" RABBITMQ_CONFIG_FILE="$root/rabbitmq.conf" \
+          RABBITMQ_ENABLED_PLUGINS_FILE="$root/enabled_plugins" \
+          RABBITMQ_NODENAME="$CICD_TEST_RABBITMQ_NODE" RABBITMQ_NODE_IP_ADDRESS=127.0.0.1 \
+          RABBITMQ_NODE_PORT="$soak_amqp_port" RABBITMQ_DIST_PORT="$soak_dist_port" \
+          RABBITMQ_MNESIA_BASE="$root/mnesia" \
+          RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" \
+          RABBITMQ_LOG_BASE="$root/log" RABBITMQ_PID_FILE="$root/rabbitmq.pid" \
+          "$rabbitmq_bin/rabbitmq-server" -detached >>"$work/logs/rabbitmq-restarts.log" 2>&1
+    )
+    for i in $(seq 60); do
+      timeout 15 "$root/rabbitmqctl" -q await_startup --timeout 5 >/dev/null 2>&1 && return 0
+      sleep 1
+    done
+    echo "restart $attempt of the RabbitMQ node failed; its logs are in $work/logs/rabbitmq-failed-$attempt" \
+      >>"$work/logs/rabbitmq-restarts.log"
+    cp -r "$root/log" "$work/logs/rabbitmq-failed-$attempt" 2>/dev/null || true
+    pid=$(cat "$root/rabbitmq.pid" 2>/dev/null || true)
+    [ -z "$pid" ] || { kill -9 "$pid" 2>/dev/null; wait_until 30 gone "$pid"; }
   done
   return 1
 }
