@@ -10,6 +10,7 @@
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <utility>
 
 namespace cicd::executor {
 namespace {
@@ -59,6 +60,10 @@ bool is_report(std::string_view path) {
 
 // Reads one report's bytes into the summary; a malformed one is listed, not counted.
 struct ReportReader {
+  // A constructor, not aggregate initialisation: clang 14 cannot emplace an aggregate.
+  ReportReader(PackagedResult& packaged_result, std::string report_name)
+      : packaged(packaged_result), name(std::move(report_name)) {}
+
   PackagedResult& packaged;
   std::string name;
   results::JunitReportParser parser;
