@@ -14,15 +14,18 @@
 namespace {
 
 const cicd::model::JobDefinition& fallback_definition() {
-  static const auto definition = *cicd::model::parse_job_definition(R"({
+  static const auto definition = cicd::model::parse_job_definition(R"({
     "type": "freestyle", "image": "debian:12", "script": "true",
     "parameters": {
       "NAME": {"type": "string", "default": "world"},
-      "DEBUG": {"type": "boolean", "default": false},
+      "DEBUG": {"type": "bool", "default": false},
       "COUNT": {"type": "integer", "required": true},
       "ENV": {"type": "choice", "choices": ["dev", "prod"], "default": "dev"}
     }})");
-  return definition;
+  if (!definition) {
+    cicd::fuzz::fail("the fallback definition is refused: " + definition.error().message);
+  }
+  return *definition;
 }
 
 } // namespace
