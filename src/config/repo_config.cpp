@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -200,6 +201,52 @@ Error located(const Error& error, std::string_view file_name, const SourceLines&
                     error.field);
 }
 
+// Where the first node of each document of a stream is, without building the documents.
+// yaml-cpp 0.7's LoadAll never returns on some malformed input (a ',' at the top level,
+// upstream issue #1040): its parser then reports one empty document after another without
+// reading on, each a new node in memory. So the documents are counted first, up to two.
+class DocumentStarts : public YAML::EventHandler {
+public:
+  std::vector<YAML::Mark> marks;
+
+  void OnDocumentStart(const YAML::Mark&) override { m_new_document = true; }
+  void OnDocumentEnd() override {}
+  void OnNull(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnAlias(const YAML::Mark& mark, YAML::anchor_t) override { node(mark); }
+  void OnScalar(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                const std::string&) override {
+    node(mark);
+  }
+  void OnSequenceStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                       YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnSequenceEnd() override {}
+  void OnMapStart(const YAML::Mark& mark, const std::string&, YAML::anchor_t,
+                  YAML::EmitterStyle::value) override {
+    node(mark);
+  }
+  void OnMapEnd() override {}
+
+private:
+  void node(const YAML::Mark& mark) {
+    if (m_new_document) {
+      marks.push_back(mark);
+      m_new_document = false;
+    }
+  }
+  bool m_new_document = false;
+};
+
+DocumentStarts first_two_documents(const std::string& yaml) {
+  std::istringstream stream(yaml);
+  YAML::Parser parser(stream);
+  DocumentStarts starts;
+  while (starts.marks.size() < 2 && parser.HandleNextDocument(starts)) {
+  }
+  return starts;
+}
+
 } // namespace
 
 Result<model::RunSpec> parse_repo_config(std::string_view yaml, std::string_view file_name,
@@ -212,24 +259,33 @@ Result<model::RunSpec> parse_repo_config(std::string_view yaml, std::string_view
         line_at(yaml, bad),
         fmt::format("the file must be UTF-8 text: byte {} is a NUL or not UTF-8", bad));
   }
-  std::vector<YAML::Node> documents;
+  std::string text(yaml);
+  YAML::Node root;
   try {
-    documents = YAML::LoadAll(std::string(yaml));
+    auto starts = first_two_documents(text);
+    const auto& marks = starts.marks;
+    if (marks.size() == 2 && marks[0].pos == marks[1].pos) { // the parser stopped reading on
+      auto at = static_cast<std::size_t>(std::max(marks[1].pos, 0));
+      return file_error(marks[1].line + 1,
+                        fmt::format("this is not valid YAML (column {}): unexpected '{}'",
+                                    marks[1].column + 1,
+                                    at < text.size() ? text.substr(at, 1) : ""));
+    }
+    if (marks.size() == 2) {
+      return file_error(marks[1].line + 1,
+                        "a second YAML document (after '---') is here: keep the whole file in "
+                        "one document");
+    }
+    root = YAML::Load(text);
   } catch (const YAML::Exception& e) {
     return file_error(std::max(e.mark.line, 0) + 1,
                       fmt::format("this is not valid YAML (column {}): {}",
                                   std::max(e.mark.column, 0) + 1, e.msg));
   }
-  if (documents.empty() || (documents.size() == 1 && documents[0].IsNull())) {
+  if (root.IsNull()) {
     return file_error(1, "the file is empty: write the job's keys (image, script, …) or 'jobs:' "
                          "(docs/config.md)");
   }
-  if (documents.size() > 1) {
-    return file_error(line_of(documents[1]),
-                      "a second YAML document (after '---') is here: keep the whole file in one "
-                      "document");
-  }
-  const auto& root = documents[0];
   if (!root.IsMap()) {
     return file_error(line_of(root),
                       fmt::format("the file must be a map of keys (image, script, … or jobs), not "

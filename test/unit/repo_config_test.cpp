@@ -274,6 +274,14 @@ TEST(RepoConfig, OnlyTheSelectedJobIsChecked) {
 
 // ---- refused ------------------------------------------------------------------------------
 
+// Found by test/fuzz/repo_config_fuzz.cpp: yaml-cpp 0.7's LoadAll never returned on a ',' at
+// the top level, taking memory without end (upstream issue #1040).
+TEST(RepoConfig, ACommaAtTheTopLevelIsRefusedAndDoesNotHang) {
+  EXPECT_TRUE(refused(parse(","), 1, "", "this is not valid YAML (column 1): unexpected ','"));
+  EXPECT_TRUE(refused(parse("# a comment\n ,a\n"), 2, "", "unexpected ','"));
+  EXPECT_TRUE(refused(parse("\n,x-env: &env {A: st]\nimage: x\n"), 2, "", "not valid YAML"));
+}
+
 TEST(RepoConfig, FileThatIsNoJobIsRefused) {
   EXPECT_TRUE(refused(parse(""), 1, "", "the file is empty"));
   EXPECT_TRUE(refused(parse("# nothing yet\n"), 1, "", "the file is empty"));
