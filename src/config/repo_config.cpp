@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 #include <rapidjson/encodings.h>
 #include <rapidjson/memorystream.h>
+#include <yaml-cpp/eventhandler.h>
 
 #include <algorithm>
 #include <optional>
