@@ -49,11 +49,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (auto& secret : secrets) {
     secret = input.take(input.byte() % 48);
   }
-  unsigned seed = input.byte() | (unsigned{input.byte()} << 8);
+  unsigned seed = input.byte(); // two statements: the order of the reads is fixed
+  seed |= unsigned{input.byte()} << 8;
   auto text = input.rest();
 
   cicd::executor::SecretMasker whole_masker(secrets);
-  auto whole = whole_masker.feed(text) + whole_masker.finish();
+  auto whole = whole_masker.feed(text);
+  whole += whole_masker.finish(); // after feed: the operands of + are not ordered
 
   cicd::executor::SecretMasker masker(secrets);
   std::string chunked;

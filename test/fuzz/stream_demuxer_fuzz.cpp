@@ -41,7 +41,8 @@ Decoded reference(std::string_view stream) {
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   cicd::fuzz::Input input(data, size);
-  unsigned seed = input.byte() | (unsigned{input.byte()} << 8);
+  unsigned seed = input.byte(); // two statements: the order of the reads is fixed
+  seed |= unsigned{input.byte()} << 8;
   auto stream = input.rest();
 
   cicd::docker::StreamDemuxer demuxer;
