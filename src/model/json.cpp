@@ -37,13 +37,36 @@ bool nesting_within_limit(std::string_view text) {
   return true;
 }
 
-// Depth is bounded by nesting_within_limit, so recursion here is bounded too.
+// Whether a string holds the UTF-8 form of a UTF-16 surrogate (0xED then 0xA0-0xBF). The body
+// is checked to be UTF-8, but rapidjson 1.1 turns a lone "\udc00" escape into these bytes,
+// which no parser (ours included) reads back: a stored definition would never load again.
+bool holds_surrogate(const rapidjson::Value& string) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(string.GetString());
+  for (std::size_t i = 0; i + 1 < string.GetStringLength(); ++i) {
+    if (bytes[i] == 0xED && bytes[i + 1] >= 0xA0) {
+      return true;
+    }
+  }
+  return false;
+}
+
+constexpr const char* k_surrogate_message =
+    "holds a lone UTF-16 surrogate escape (\\ud800 to \\udfff), which is not text";
+
+// Refuses duplicate keys and lone surrogates. Depth is bounded by nesting_within_limit, so
+// recursion here is bounded too.
 void reject_duplicate_keys(const rapidjson::Value& value, const std::string& path) {
+  if (value.IsString() && holds_surrogate(value)) {
+    throw_field_error(path, k_surrogate_message);
+  }
   if (value.IsObject()) {
     std::unordered_set<std::string_view> seen;
     for (const auto& member : value.GetObject()) {
       std::string_view key(member.name.GetString(), member.name.GetStringLength());
       std::string child = field_path(path, key);
+      if (holds_surrogate(member.name)) {
+        throw_field_error(child, std::string("is a name that ") + k_surrogate_message);
+      }
       if (!seen.insert(key).second) {
         throw_field_error(child, "appears more than once in the object: keep one");
       }

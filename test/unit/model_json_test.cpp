@@ -62,6 +62,20 @@ TEST(ParseJsonObject, DuplicateKeysNameTheKey) {
                      ErrorCode::invalid_input, "list[1].k");
 }
 
+// Found by test/fuzz/job_definition_fuzz.cpp: rapidjson 1.1 read a lone "\udc00" escape into
+// bytes that are not UTF-8, so a job stored with it could not be read back.
+TEST(ParseJsonObject, LoneSurrogateEscapesAreRefusedAndPairsAccepted) {
+  EXPECT_ERROR_FIELD(parse_json_object(R"({"description":"x\ude11y"})"), ErrorCode::invalid_input,
+                     "description");
+  EXPECT_ERROR_FIELD(parse_json_object(R"({"env":{"A\udfff":"1"}})"), ErrorCode::invalid_input,
+                     "env.A\xED\xBF\xBF");
+  EXPECT_ERROR_FIELD(parse_json_object(R"({"list":["ok","\udc00"]})"), ErrorCode::invalid_input,
+                     "list[1]");
+  auto pair = parse_json_object(R"({"emoji":"\ud83d\ude00 \u00e9"})");
+  ASSERT_TRUE(pair);
+  EXPECT_EQ(std::string((*pair)["emoji"].GetString()), "\xF0\x9F\x98\x80 \xC3\xA9");
+}
+
 TEST(ParseJsonObject, RefusesTrailingBytes) {
   EXPECT_ERROR(parse_json_object("{} x"), ErrorCode::invalid_input);
   EXPECT_ERROR(parse_json_object("{}{}"), ErrorCode::invalid_input);
