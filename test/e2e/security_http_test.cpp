@@ -189,8 +189,10 @@ TEST_P(SecurityPathTest, TraversalInEveryPathParameterIsRefusedOrNotFoundAndTouc
       {Verb::get, "/settings/resource-classes/", "", 400, "name"},
       {Verb::put, "/settings/resource-classes/", "", 400, "name"},
       {Verb::delete_, "/settings/resource-classes/", "", 400, "name"},
-      {Verb::post, "/agents/", "/drain", 404, ""},
-      {Verb::delete_, "/settings/ssh-host-keys/", "", 404, ""},
+      // Only looked up: not found, but never a NUL or invalid UTF-8 (400 naming the parameter:
+      // PostgreSQL would cut the text at the NUL or fail on the bytes).
+      {Verb::post, "/agents/", "/drain", 404, "agent"},
+      {Verb::delete_, "/settings/ssh-host-keys/", "", 404, "host"},
   };
   auto before = observable_state("unit-test");
   auto settings = call(Verb::get, "/settings/resource-classes", {}, "read").body;
@@ -199,8 +201,14 @@ TEST_P(SecurityPathTest, TraversalInEveryPathParameterIsRefusedOrNotFoundAndTouc
       auto target = route.prefix + form + route.suffix;
       auto body = route.method == Verb::put ? std::string(k_readme_job) : std::string();
       auto response = call(route.method, target, body);
-      EXPECT_TRUE(is_problem(response, route.status, route.field))
-          << to_string(route.method) << " " << target;
+      auto status = route.status;
+      auto field = route.field;
+      if (status == 404) {
+        bool not_text = form.find("%00") != std::string::npos || form.find("%c0") == 0;
+        status = not_text && !field.empty() ? 400 : 404;
+        field = status == 400 ? field : "";
+      }
+      EXPECT_TRUE(is_problem(response, status, field)) << to_string(route.method) << " " << target;
       EXPECT_EQ(response.body.find("root:"), std::string::npos) << target;
     }
   }
