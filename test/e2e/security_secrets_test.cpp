@@ -70,13 +70,13 @@ protected:
 
 TEST_F(SecuritySecretsTest, Base64AndJsonEscapedFormsOfAValueAreMaskedInTheConsole) {
   const std::string canary = R"(s3cr"t\pa/ss-7f3e9a)";
-  put_job("encode", freestyle_job(R"(echo "b64: $(printf '%s' "$TOKEN" | base64)"
+  put_job("encode", freestyle_job(R"sh(echo "b64: $(printf '%s' "$TOKEN" | base64)"
 echo "b64+1: $(printf 'x%s' "$TOKEN" | base64)"
 echo "b64+2: $(printf 'xy%s' "$TOKEN" | base64)"
 echo "b64url: $(printf '%s' "$TOKEN" | base64 | tr '/+' '_-')"
 printf '{"token":"%s"}\n' "$(printf '%s' "$TOKEN" | sed 's/\\/\\\\/g; s/"/\\"/g')"
 printf '{"token":"%s"}\n' "$(printf '%s' "$TOKEN" | sed 's/\\/\\\\/g; s/"/\\"/g; s/\//\\\//g')"
-echo done)",
+echo done)sh",
                                   R"("secrets": ["TOKEN"])"));
   put_secret("encode", "TOKEN", canary);
   auto id = trigger("encode");

@@ -110,7 +110,7 @@ const std::vector<std::string>& sql_values() {
   return values;
 }
 
-std::string quoted(std::string_view text) {
+std::string json_string(std::string_view text) {
   std::string out = "\"";
   for (char c : text) {
     if (c == '"' || c == '\\') {
@@ -141,7 +141,7 @@ void expect_refused_or_exact(const HttpResponse& response, const HttpResponse& g
 TEST_P(SecurityStorageTest, SqlMetacharactersInJobFieldsAreStoredByteExactOrRefused) {
   for (const auto& value : sql_values()) {
     SCOPED_TRACE(value);
-    auto q = quoted(value);
+    auto q = json_string(value);
     const std::string script = R"("script":"b",)";
     const std::vector<FieldCase> cases = {
         {script + R"("description":)" + q, "/description", "description"},
@@ -204,13 +204,13 @@ TEST_P(SecurityStorageTest, SqlMetacharactersInNamesTriggersAndQueriesChangeNoth
 
     // A parameter value is data: stored and read back exactly.
     auto created = trigger("sql-run", R"({"commitSha":")" + std::string(k_zero_sha) +
-                                          R"(","parameters":{"P":)" + quoted(value) + "}}");
+                                          R"(","parameters":{"P":)" + json_string(value) + "}}");
     ASSERT_EQ(created.status, 201) << created.body;
     auto run = call(Verb::get, created.header("Location"), {}, "read");
     auto document = parse_json(run.body);
     EXPECT_EQ(string_member(document["parameters"], "P"), value);
     // A branch name: refused as one, or stored exactly.
-    auto branch = trigger("sql-run", R"({"branchName":)" + quoted(value) + "}");
+    auto branch = trigger("sql-run", R"({"branchName":)" + json_string(value) + "}");
     if (branch.status == 400) {
       EXPECT_TRUE(is_problem(branch, 400, "branchName"));
     } else {

@@ -21,7 +21,8 @@ namespace {
 
 std::string mask_whole(const std::vector<std::string>& secrets, std::string_view text) {
   SecretMasker masker(secrets);
-  return masker.feed(text) + masker.finish();
+  auto out = masker.feed(text); // before finish(): the order of a + b is unspecified
+  return out + masker.finish();
 }
 
 // Plain RFC 4648 base64 with padding, 3 bytes at a time.
