@@ -67,7 +67,7 @@ TEST_F(SecurityContainersTest, ARunsContainersAreUnprivilegedWithoutHostMountsDe
     EXPECT_FALSE(attached.HasMember("host"));
     EXPECT_FALSE(attached.HasMember("bridge")) << "on the engine's shared default network";
   }
-  EXPECT_EQ(call(Verb::post, run_path("inspect", id) + "/abort", {}, "trigger").status, 200);
+  EXPECT_EQ(call(Verb::post, run_path("inspect", id) + "/abort", {}, "trigger").status, 202);
   EXPECT_EQ(wait_for_end("inspect", id).status, "aborted");
 }
 

@@ -26,7 +26,7 @@ class SecurityStorageTest : public ApiTest {
 protected:
   // Every byte the store holds, as text: the SQLite files, or a pg_dump of the database.
   std::string database_bytes() {
-    if (master().db_url().empty()) {
+    if (GetParam() == "sqlite") {
       std::string bytes;
       for (const auto& entry : fs::recursive_directory_iterator(master().root_dir())) {
         auto name = entry.path().filename().string();
