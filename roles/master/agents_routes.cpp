@@ -64,7 +64,7 @@ http::Response list_agents(const ApiDependencies& deps, const http::Request&,
 
 http::Response drain_agent(const ApiDependencies& deps, const http::Request&,
                            const http::RouteMatch& match) {
-  const auto& id = match.captures.at("agent");
+  auto id = text_capture(match, "agent");
   auto agent = value_or_throw(deps.store.drain_agent(id));
   // The agent also reads the request on its next heartbeat, should the broadcast be lost.
   if (auto sent =

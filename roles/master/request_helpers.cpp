@@ -24,6 +24,60 @@ std::int64_t run_id(const http::RouteMatch& match) {
   return id;
 }
 
+namespace {
+
+// Whether `text` is UTF-8 (no overlong forms, surrogates or code points past U+10FFFF) without
+// control characters.
+bool is_printable_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x80) {
+      if (byte < 0x20 || byte == 0x7f) {
+        return false;
+      }
+      ++i;
+      continue;
+    }
+    std::size_t extra = byte >= 0xc2 && byte <= 0xdf   ? 1
+                        : byte >= 0xe0 && byte <= 0xef ? 2
+                        : byte >= 0xf0 && byte <= 0xf4 ? 3
+                                                       : 0;
+    if (extra == 0 || i + extra >= text.size()) {
+      return false;
+    }
+    auto second = static_cast<unsigned char>(text[i + 1]);
+    bool second_ok = (byte == 0xe0   ? second >= 0xa0
+                      : byte == 0xed ? second <= 0x9f
+                      : byte == 0xf0 ? second >= 0x90
+                      : byte == 0xf4 ? second <= 0x8f
+                                     : true) &&
+                     (second & 0xc0) == 0x80;
+    if (!second_ok) {
+      return false;
+    }
+    for (std::size_t k = 2; k <= extra; ++k) {
+      if ((static_cast<unsigned char>(text[i + k]) & 0xc0) != 0x80) {
+        return false;
+      }
+    }
+    i += extra + 1;
+  }
+  return true;
+}
+
+} // namespace
+
+std::string text_capture(const http::RouteMatch& match, std::string_view name) {
+  std::string text(match.capture(name));
+  if (text.empty() || text.size() > 255 || !is_printable_utf8(text)) {
+    throw ErrorException(make_error(ErrorCode::invalid_input,
+                                    "must be 1 to 255 bytes of UTF-8 text without control "
+                                    "characters",
+                                    std::string(name)));
+  }
+  return text;
+}
+
 std::int64_t page_limit(const http::Target& target) {
   constexpr std::int64_t k_default_page = 50;
   constexpr std::int64_t k_max_page = 200;

@@ -17,6 +17,10 @@ namespace cicd::master {
 std::string job_name(const http::RouteMatch& match);
 // The {id} capture: a positive integer.
 std::int64_t run_id(const http::RouteMatch& match);
+// A capture that is only looked up (an agent id, a host name): 1 to 255 bytes of UTF-8
+// without control characters, else invalid_input naming `name`. Such bytes can name nothing
+// stored, and PostgreSQL refuses invalid UTF-8 (a 500) and cuts text at a NUL.
+std::string text_capture(const http::RouteMatch& match, std::string_view name);
 // The page size a list route serves: ?limit=N, default 50, clamped to 200.
 std::int64_t page_limit(const http::Target& target);
 

@@ -88,7 +88,7 @@ http::Response list_host_keys(const ApiDependencies& deps, const http::Request&,
 
 http::Response forget_host_key(const ApiDependencies& deps, const http::Request&,
                                const http::RouteMatch& match) {
-  value_or_throw(deps.store.forget_ssh_host_key(match.capture("host")));
+  value_or_throw(deps.store.forget_ssh_host_key(text_capture(match, "host")));
   return http::Response(http::Status::no_content, 11);
 }
 

@@ -1,6 +1,9 @@
 #include "cicd/executor/secret_masker.hpp"
 
+#include "secret_masker_forms.hpp"
+
 #include <algorithm>
+#include <iterator>
 
 namespace cicd::executor {
 
@@ -8,21 +11,9 @@ SecretMasker::SecretMasker(const std::vector<std::string>& secrets)
     : m_patterns(std::make_unique<Patterns>()) {
   auto& values = m_patterns->values;
   for (const auto& value : secrets) {
-    std::size_t start = 0;
-    while (start <= value.size()) {
-      auto end = value.find('\n', start);
-      if (end == std::string::npos) {
-        end = value.size();
-      }
-      std::string line = value.substr(start, end - start);
-      if (!line.empty() && line.back() == '\r') {
-        line.pop_back();
-      }
-      if (line.size() >= k_min_secret_length) {
-        values.push_back(line);
-      }
-      start = end + 1;
-    }
+    auto forms = secret_forms(value);
+    values.insert(values.end(), std::make_move_iterator(forms.begin()),
+                  std::make_move_iterator(forms.end()));
   }
   std::sort(values.begin(), values.end(), [](const auto& a, const auto& b) {
     return a.size() != b.size() ? a.size() > b.size() : a < b; // equal ones adjacent

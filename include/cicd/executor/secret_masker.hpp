@@ -1,9 +1,11 @@
 #pragma once
 // Replaces secret values in a console stream with "***", also when a value is split across
 // two reads. Multi-line values are masked line by line, since a program may print them with
-// other line endings or one line at a time.
+// other line endings or one line at a time. Each line is also masked as JSON escapes it and
+// as base64 encodes it, and the whole value as base64 encodes it (the rule in full:
+// src/executor/secret_masker_forms.hpp, docs/config.md "Masking").
 //
-// To see a value split across reads, the masker holds back the last (longest value − 1)
+// To see a value split across reads, the masker holds back the last (longest form − 1)
 // bytes of what it was fed until more output (or finish()) shows they are not a secret.
 
 #include <functional>
