@@ -103,7 +103,11 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
   std::vector<std::string> secret_values;
   Outcome outcome;
   std::optional<std::string> secrets_error;
-  if (auto sealed = m_store.sealed_secrets(run.job)) {
+  // A run taken just as the database restarts waits for it (within the lease) rather than
+  // ending errored without having run.
+  auto patience = m_options.lease_length / 2; // the lease is not renewed yet
+  if (auto sealed = retry_store(fmt::format("run {}: reading the secrets", run.id), patience,
+                                [&] { return m_store.sealed_secrets(run.job); })) {
     for (const auto& [name, value] : *sealed) {
       auto opened = m_secret_box.open(value, run.job + "/" + name);
       if (!opened) {
@@ -137,7 +141,8 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
     if (secrets_error) {
       throw Errored{*secrets_error};
     }
-    auto stored = or_errored(m_store.get_job(run.job));
+    auto stored = or_errored(retry_store(fmt::format("run {}: reading the job", run.id), patience,
+                                         [&] { return m_store.get_job(run.job); }));
     auto definition = or_errored(model::parse_job_definition(stored.definition_json));
     // A git run executes the config file the master read at the run's commit.
     const auto* git_source = std::get_if<model::GitSource>(&definition.source);
@@ -378,7 +383,7 @@ Outcome RunExecutor::execute(const model::Run& run, const std::string& lease, Ca
               finished.error().message);
   }
   if (lease_lost) {
-    outcome.reason = "lease lost: " + outcome.reason;
+    outcome.reason = outcome.reason.empty() ? "lease lost" : "lease lost: " + outcome.reason;
   }
   // The user sees the final status without waiting for Docker to tear down; the run's slot
   // stays taken until it has (and what a crash leaves here, the next start sweeps).

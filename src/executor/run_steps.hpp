@@ -9,11 +9,14 @@
 #include "cicd/git/repository.hpp"
 #include "cicd/model/run_spec.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <fstream>
 #include <functional>
 #include <map>
 #include <string>
+#include <string_view>
+#include <thread>
 #include <vector>
 
 namespace cicd::executor {
@@ -38,9 +41,30 @@ private:
   std::string m_network;
 };
 
-// Retries a write the run must not lose while the store is unreachable (unavailable), with
-// back-off, for up to `patience` (the lease: past it, the run is no longer this agent's to
-// decide). Any other error, such as conflict for a lost lease, is returned at once.
+void log_store_retry(std::string_view what, std::chrono::milliseconds pause,
+                     const std::string& error);
+
+// Retries a store call while the store is unreachable (unavailable), with back-off, for up to
+// `patience` (the lease: past it, the run is no longer this agent's to decide). Any other error,
+// such as conflict for a lost lease, is returned at once. `what` names it in the log.
+template <typename Call>
+auto retry_store(std::string_view what, std::chrono::seconds patience, const Call& call)
+    -> decltype(call()) {
+  auto give_up = std::chrono::steady_clock::now() + patience;
+  auto pause = std::chrono::milliseconds(250);
+  for (;;) {
+    auto done = call();
+    if (done || done.error().code != ErrorCode::unavailable ||
+        std::chrono::steady_clock::now() + pause > give_up) {
+      return done;
+    }
+    log_store_retry(what, pause, done.error().message);
+    std::this_thread::sleep_for(pause);
+    pause = std::min(pause * 2, std::chrono::milliseconds(5000));
+  }
+}
+
+// A write the run must not lose, retried as retry_store does.
 Result<void> retry_store_write(std::string_view what, std::chrono::seconds patience,
                                const std::function<Result<void>()>& write);
 
