@@ -39,7 +39,8 @@ public:
       fs::rename(temp, target, ec);
     }
     if (ec) {
-      fs::remove(temp, ec);
+      std::error_code ignored; // the copy's error is the one to report
+      fs::remove(temp, ignored);
       return make_error(ErrorCode::unavailable, fmt::format("cannot store result {} of run {}: {}",
                                                             name, run_id, ec.message()));
     }
