@@ -8,11 +8,12 @@
 
 mkdir -p "$work/pids" "$work/logs"
 
-# A port nobody listens on at 127.0.0.1 now.
+# A port nobody listens on at 127.0.0.1 now, below Linux's ephemeral range (32768 and up), so
+# that no outgoing connection holds it when a server binds it later.
 free_port() {
   local port i
   for i in $(seq 200); do
-    port=$((20000 + RANDOM % 30000))
+    port=$((20000 + RANDOM % 12000))
     (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null || { echo "$port"; return 0; }
   done
   echo "no free port found" >&2
