@@ -211,6 +211,7 @@ void AgentLoop::dispatch_loop() {
       continue;
     }
     std::vector<std::string> names;
+    names.reserve(fitting.size());
     for (const auto& resource_class : fitting) {
       names.push_back(resource_class.name);
     }

@@ -24,9 +24,9 @@ struct TlsOptions {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  std::uint16_t port = 8080;            // 0: any free port (see Server::port())
-  std::size_t body_limit = 1024 * 1024; // larger bodies: 413
-  std::size_t header_limit = 16 * 1024; // larger headers: 431
+  std::uint16_t port = 8080;              // 0: any free port (see Server::port())
+  std::size_t body_limit = 1024UL * 1024; // larger bodies: 413
+  std::size_t header_limit = 16UL * 1024; // larger headers: 431
   // From a request's first byte to its last (a client trickling bytes is cut off: slowloris).
   std::chrono::seconds read_timeout{30};
   // Waiting for a request's first byte, on a new or a kept-alive connection.
