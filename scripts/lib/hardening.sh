@@ -18,21 +18,23 @@ hardening_pids=()
 
 hardening_build_start() {
   mkdir -p "$hardening_logs"
-  local jobs
+  local jobs replays
   jobs=$(nproc)
+  # The unit tier includes FuzzReplay.<name>: every fuzz corpus run once through the target.
+  replays=$(cd test/fuzz && ls -- *_fuzz.cpp | sed 's/^/cicd_/; s/\.cpp$/_replay/' | tr '\n' ' ')
   # Job control on: each background job gets a process group of its own, which
   # hardening_stop ends whole (cmake, ninja and the compilers under it).
   set -m
   (
     set -e
     cmake --preset asan >/dev/null
-    nice -n 19 cmake --build build-asan -j "$jobs" --target cicd_unit_tests cicd_integration_tests
+    nice -n 19 cmake --build build-asan -j "$jobs" --target cicd_unit_tests cicd_integration_tests $replays
   ) >"$hardening_logs/asan.log" 2>&1 &
   hardening_pids+=("asan:$!")
   (
     set -e
     cmake --preset tsan >/dev/null
-    nice -n 19 cmake --build build-tsan -j "$jobs" --target cicd_unit_tests
+    nice -n 19 cmake --build build-tsan -j "$jobs" --target cicd_unit_tests $replays
   ) >"$hardening_logs/tsan.log" 2>&1 &
   hardening_pids+=("tsan:$!")
   CICD_BUILD_DIR=${CICD_BUILD_DIR:-build} nice -n 19 scripts/tidy >"$hardening_logs/tidy.log" 2>&1 &
