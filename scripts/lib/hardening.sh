@@ -64,11 +64,15 @@ hardening_wait() {
 
 hardening_test() {
   local status=0
-  # Leaks count as reports too (LeakSanitizer is part of ASan here).
+  # Leaks count as reports too (LeakSanitizer is part of ASan here), but for the few inside
+  # Debian's libraries that test/sanitizers/lsan.supp lists. The test that measures the peak
+  # RSS of a large stream is left to the plain build: ASan's quarantine and shadow memory are
+  # what it would measure here.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
+    LSAN_OPTIONS=suppressions=$(pwd)/test/sanitizers/lsan.supp:print_suppressions=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 600 -j 2 \
-    -L '^(unit|integration)$' || status=1
+    -L '^(unit|integration)$' -E 'StreamsALargeOutputWithBoundedMemory' || status=1
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
     ctest --test-dir build-tsan --output-on-failure --no-tests=error --timeout 600 -j 2 \
     -L '^unit$' || status=1
