@@ -31,12 +31,8 @@ hardening_build_start() {
     nice -n 19 cmake --build build-asan -j "$jobs" --target cicd_unit_tests cicd_integration_tests $replays
   ) >"$hardening_logs/asan.log" 2>&1 &
   hardening_pids+=("asan:$!")
-  (
-    set -e
-    cmake --preset tsan >/dev/null
-    nice -n 19 cmake --build build-tsan -j "$jobs" --target cicd_unit_tests $replays
-  ) >"$hardening_logs/tsan.log" 2>&1 &
-  hardening_pids+=("tsan:$!")
+  # Not yet: the tsan preset, which GCC 12 refuses to build with -Werror (-Wtsan on the
+  # atomic_thread_fence inside Asio); see docs/development.md.
   CICD_BUILD_DIR=${CICD_BUILD_DIR:-build} nice -n 19 scripts/tidy >"$hardening_logs/tidy.log" 2>&1 &
   hardening_pids+=("tidy:$!")
   # Builds build-fuzz (clang) and replays every corpus once.
@@ -73,9 +69,6 @@ hardening_test() {
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 600 -j 2 \
     -L '^(unit|integration)$' -E 'StreamsALargeOutputWithBoundedMemory' || status=1
-  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
-    ctest --test-dir build-tsan --output-on-failure --no-tests=error --timeout 600 -j 2 \
-    -L '^unit$' || status=1
   return "$status"
 }
 
