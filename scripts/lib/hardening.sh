@@ -3,7 +3,7 @@
 # clang-tidy over src/ and roles/, every fuzz target for 60 s and a 60 s soak with faults.
 # Source this file.
 #
-# hardening_build_start: builds the sanitizer trees (CMakePresets.json: asan, tsan) and the fuzz
+# hardening_build_start: builds the sanitizer trees (CMakePresets.json: asan) and the fuzz
 #   targets (replaying their corpora), and runs clang-tidy, in the background, at the lowest CPU priority, so they use what the main test
 #   run leaves idle (most e2e tests wait on containers) instead of adding their minutes after it.
 # hardening_wait: waits for the background jobs started so far; non-zero if one failed (the
