@@ -28,7 +28,10 @@ double read_cpus(const rapidjson::Value& value) {
                                           "are allowed (0.5 is half a CPU)",
                                           k_min_class_cpus, k_max_class_cpus));
   }
-  return cpus;
+  // Kept to the nano-CPU, the unit Docker takes (NanoCpus). At most 13 significant digits are
+  // then written, which rapidjson's parser (not correctly rounding longer numbers) reads back
+  // as the same double: the canonical JSON stays the class it was written from.
+  return std::round(cpus * 1e9) / 1e9;
 }
 
 std::int64_t read_memory_mib(const rapidjson::Value& value) {

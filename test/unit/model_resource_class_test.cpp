@@ -38,7 +38,7 @@ TEST(ResourceClass, AcceptsTheBoundsOfEachRange) {
 TEST(ResourceClass, TheCanonicalJsonReadsBackTheSame) {
   for (const auto& resource_class :
        {ResourceClass{"a", 2, 4096}, ResourceClass{"b", 0.5, 64}, ResourceClass{"c", 0.1, 6},
-        ResourceClass{"d", 1024, k_max_class_memory_mib}}) {
+        ResourceClass{"d", 1024, k_max_class_memory_mib}, ResourceClass{"e", 30.128665727, 64}}) {
     auto json = to_canonical_json(resource_class);
     auto back = parse_resource_class(resource_class.name, json);
     ASSERT_OK(back) << json;
@@ -46,6 +46,23 @@ TEST(ResourceClass, TheCanonicalJsonReadsBackTheSame) {
   }
   EXPECT_EQ(to_canonical_json(ResourceClass{"a", 2, 4096}), R"({"cpus":2,"memoryMiB":4096})");
   EXPECT_EQ(to_canonical_json(ResourceClass{"a", 0.5, 64}), R"({"cpus":0.5,"memoryMiB":64})");
+}
+
+// A number that needs all 17 digits was read back as another double (rapidjson does not round
+// such numbers correctly), so the stored class changed on every write (found by the settings
+// fuzzer). It is kept to the nano-CPU, which reads back exactly.
+TEST(ResourceClass, CpusAreKeptToTheNanoCpu) {
+  for (auto [body, cpus] :
+       {std::pair{R"({"cpus": 30.128665727242387, "memoryMiB": 64})", 30.128665727},
+        std::pair{R"({"cpus": 0.0100000000004, "memoryMiB": 64})", 0.01},
+        std::pair{R"({"cpus": 1023.9999999999, "memoryMiB": 64})", 1024.0}}) {
+    auto parsed = parse_resource_class("c", body);
+    ASSERT_OK(parsed) << body;
+    EXPECT_EQ(parsed->cpus, cpus) << body;
+    auto again = parse_resource_class("c", to_canonical_json(*parsed));
+    ASSERT_OK(again) << body;
+    EXPECT_EQ(*again, *parsed) << to_canonical_json(*parsed);
+  }
 }
 
 TEST(ResourceClass, WritesTheDocumentMembers) {
