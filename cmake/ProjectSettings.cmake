@@ -26,9 +26,8 @@ if(CICD_SANITIZE)
   target_link_options(cicd_settings INTERFACE -fsanitize=${CICD_SANITIZE})
   if(CICD_SANITIZE MATCHES "thread")
     # GCC 12 warns (-Wtsan) that ThreadSanitizer does not model std::atomic_thread_fence, which
-    # Asio's reference counts and fenced blocks use. Those fences only order what the Asio
-    # mutexes and atomics already order; a report they would have prevented names Asio's
-    # frames and is listed in test/sanitizers/tsan.supp.
+    # Asio's reference counts and fenced blocks use. A false report that such a fence would
+    # have prevented would name Asio's frames; none has come (test/sanitizers/tsan.supp).
     target_compile_options(cicd_settings INTERFACE -Wno-tsan)
   endif()
 endif()

@@ -1,11 +1,12 @@
 # The hardening tier of scripts/test (issue 11): the unit and integration tests once more under
-# AddressSanitizer + UndefinedBehaviorSanitizer, the unit tests under ThreadSanitizer,
+# AddressSanitizer + UndefinedBehaviorSanitizer and again under ThreadSanitizer,
 # clang-tidy over src/ and roles/, every fuzz target for 60 s and a 60 s soak with faults.
 # Source this file.
 #
-# hardening_build_start: builds the sanitizer trees (CMakePresets.json: asan) and the fuzz
-#   targets (replaying their corpora), and runs clang-tidy, in the background, at the lowest CPU priority, so they use what the main test
-#   run leaves idle (most e2e tests wait on containers) instead of adding their minutes after it.
+# hardening_build_start: builds the sanitizer trees (CMakePresets.json: asan, tsan) and the
+#   fuzz targets (replaying their corpora), and runs clang-tidy, in the background at the
+#   lowest CPU priority, so they use what the main test run leaves idle (most e2e tests wait
+#   on containers) instead of adding their minutes after it.
 # hardening_wait: waits for the background jobs started so far; non-zero if one failed (the
 #   end of its log is shown).
 # hardening_test: runs the sanitized tests; any sanitizer report fails the test it happens in.
@@ -31,8 +32,12 @@ hardening_build_start() {
     nice -n 19 cmake --build build-asan -j "$jobs" --target cicd_unit_tests cicd_integration_tests $replays
   ) >"$hardening_logs/asan.log" 2>&1 &
   hardening_pids+=("asan:$!")
-  # Not yet: the tsan preset, which GCC 12 refuses to build with -Werror (-Wtsan on the
-  # atomic_thread_fence inside Asio); see docs/development.md.
+  (
+    set -e
+    cmake --preset tsan >/dev/null
+    nice -n 19 cmake --build build-tsan -j "$jobs" --target cicd_unit_tests cicd_integration_tests $replays
+  ) >"$hardening_logs/tsan.log" 2>&1 &
+  hardening_pids+=("tsan:$!")
   CICD_BUILD_DIR=${CICD_BUILD_DIR:-build} nice -n 19 scripts/tidy >"$hardening_logs/tidy.log" 2>&1 &
   hardening_pids+=("tidy:$!")
   # Builds build-fuzz (clang) and replays every corpus once.
@@ -62,12 +67,18 @@ hardening_test() {
   local status=0
   # Leaks count as reports too (LeakSanitizer is part of ASan here), but for the few inside
   # Debian's libraries that test/sanitizers/lsan.supp lists. The test that measures the peak
-  # RSS of a large stream is left to the plain build: ASan's quarantine and shadow memory are
-  # what it would measure here.
+  # RSS of a large stream is left to the plain build: the sanitizers' shadow memory is what
+  # it would measure here.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
     LSAN_OPTIONS=suppressions=$(pwd)/test/sanitizers/lsan.supp:print_suppressions=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
     ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 600 -j 2 \
+    -L '^(unit|integration)$' -E 'StreamsALargeOutputWithBoundedMemory' || status=1
+  # Data races and lock-order inversions. The integration tests are where the threads are (the
+  # HTTP server, the queues, the stores, the agent loop); test/sanitizers/tsan.supp says why
+  # each entry in it is there.
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/test/sanitizers/tsan.supp \
+    ctest --test-dir build-tsan --output-on-failure --no-tests=error --timeout 600 -j 2 \
     -L '^(unit|integration)$' -E 'StreamsALargeOutputWithBoundedMemory' || status=1
   return "$status"
 }
