@@ -5,63 +5,13 @@
 #include "agent_fixture.hpp" // holds_text
 
 #include "support/cicd_master.hpp"
-
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include "support/raw_connection.hpp"
 
 #include <thread>
 
 namespace cicd::test {
 namespace {
 using namespace std::chrono_literals;
-
-// A plain TCP connection to the master, for clients that misbehave on purpose.
-class RawConnection {
-public:
-  explicit RawConnection(std::uint16_t port) {
-    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    connected = ::connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
-  }
-  ~RawConnection() { ::close(m_fd); }
-  RawConnection(const RawConnection&) = delete;
-  RawConnection& operator=(const RawConnection&) = delete;
-
-  void send(std::string_view bytes) const {
-    (void)::send(m_fd, bytes.data(), bytes.size(), MSG_NOSIGNAL);
-  }
-  // Everything that arrives until the server closes or `wait` passes; `closed` says which.
-  std::string read_until_closed(std::chrono::milliseconds wait, bool& closed) const {
-    std::string got;
-    auto until = std::chrono::steady_clock::now() + wait;
-    closed = false;
-    while (std::chrono::steady_clock::now() < until) {
-      pollfd readable{m_fd, POLLIN, 0};
-      if (::poll(&readable, 1, 50) <= 0) {
-        continue;
-      }
-      char buffer[4096];
-      auto n = ::recv(m_fd, buffer, sizeof buffer, 0);
-      if (n <= 0) {
-        closed = true;
-        break;
-      }
-      got.append(buffer, static_cast<std::size_t>(n));
-    }
-    return got;
-  }
-
-  bool connected = false;
-
-private:
-  int m_fd = -1;
-};
 
 constexpr std::string_view k_job = R"({"type":"freestyle","image":"debian:12","script":"make"})";
 
@@ -131,7 +81,7 @@ TEST(ApiLimits, SilentAndTricklingClientsAreCutOffWhileOthersAreServed) {
   CicdMaster master({}, {"--idle-timeout", "1", "--read-timeout", "2"});
   RawConnection silent(master.port());
   RawConnection trickling(master.port());
-  ASSERT_TRUE(silent.connected && trickling.connected);
+  ASSERT_TRUE(silent.connected() && trickling.connected());
   trickling.send("GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n"); // and never the end
   EXPECT_EQ(master.client().request(Verb::get, "/healthz").status, 200);
   bool closed = false;
@@ -154,7 +104,7 @@ TEST(ApiLimits, OneConnectionOverTheMaximumIsAnswered503) {
   std::vector<std::unique_ptr<RawConnection>> held;
   for (int i = 0; i < 3; ++i) {
     held.push_back(std::make_unique<RawConnection>(master.port()));
-    ASSERT_TRUE(held.back()->connected);
+    ASSERT_TRUE(held.back()->connected());
   }
   std::this_thread::sleep_for(200ms); // the server has accepted them
   auto refused = master.client().request(Verb::get, "/healthz");

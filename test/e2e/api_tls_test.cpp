@@ -7,6 +7,7 @@
 #include "support/cicd_master.hpp"
 #include "support/cicd_process.hpp"
 #include "support/http_client.hpp"
+#include "support/raw_connection.hpp"
 #include "support/test_pki.hpp"
 #include "support/tls_connection.hpp"
 
@@ -16,11 +17,7 @@
 
 #include <openssl/ssl.h>
 
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
-#include <sys/time.h>
-#include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
@@ -269,20 +266,14 @@ TEST_F(ApiTlsTest, PlainHttpToTheTlsPortFailsWithoutHarm) {
 
 TEST_F(ApiTlsTest, StalledHandshakeIsCutOffAfterTheReadTimeout) {
   auto master = start_master(m_valid, {"--read-timeout", "1"});
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval timeout{15, 0};
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(master->port());
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  ASSERT_EQ(::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address), 0);
+  RawConnection stalled(master->port());
+  ASSERT_TRUE(stalled.connected());
   // Half a ClientHello record header, then nothing.
-  ASSERT_EQ(::send(fd, "\x16\x03\x01", 3, MSG_NOSIGNAL), 3);
-  char byte = 0;
-  auto got = ::recv(fd, &byte, 1, 0);
-  ::close(fd);
-  EXPECT_EQ(got, 0) << "the server should have closed the stalled handshake (recv: " << got << ")";
+  ASSERT_TRUE(stalled.send("\x16\x03\x01"));
+  bool closed = false;
+  auto got = stalled.read_until_closed(15s, closed);
+  EXPECT_TRUE(closed) << "the server should have closed the stalled handshake";
+  EXPECT_EQ(got, "");
   EXPECT_TRUE(master->running());
 }
 

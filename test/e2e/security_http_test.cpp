@@ -5,13 +5,9 @@
 #include "api_fixture.hpp"
 
 #include "support/cicd_master.hpp"
+#include "support/raw_connection.hpp"
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <poll.h>
 #include <sys/resource.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include <filesystem>
 #include <thread>
@@ -21,58 +17,9 @@ namespace {
 namespace fs = std::filesystem;
 using namespace std::chrono_literals;
 
-// A TCP socket to 127.0.0.1:`port`, closed on destruction; -1 when connecting failed.
-class Socket {
-public:
-  explicit Socket(std::uint16_t port) {
-    m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (m_fd < 0) {
-      return;
-    }
-    timeval timeout{5, 0}; // bounds a blocking connect
-    ::setsockopt(m_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_port = htons(port);
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    if (::connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
-      ::close(m_fd);
-      m_fd = -1;
-    }
-  }
-  ~Socket() {
-    if (m_fd >= 0) {
-      ::close(m_fd);
-    }
-  }
-  Socket(const Socket&) = delete;
-  Socket& operator=(const Socket&) = delete;
-
-  bool connected() const { return m_fd >= 0; }
-  bool send_byte(char byte) const { return ::send(m_fd, &byte, 1, MSG_NOSIGNAL) == 1; }
-  // Whether the server closed its end (reading any answer there is into `answer`), waiting at
-  // most `wait`.
-  bool closed_by_server(std::chrono::milliseconds wait, std::string& answer) const {
-    pollfd readable{m_fd, POLLIN, 0};
-    if (::poll(&readable, 1, static_cast<int>(wait.count())) <= 0) {
-      return false;
-    }
-    char buffer[4096];
-    auto n = ::recv(m_fd, buffer, sizeof buffer, MSG_DONTWAIT);
-    if (n > 0) {
-      answer.append(buffer, static_cast<std::size_t>(n));
-      return false;
-    }
-    return true;
-  }
-
-private:
-  int m_fd = -1;
-};
-
 TEST(SecurityHttp, ASlowlorisClientIsCutOffByTheReadTimeoutWhileOthersAreServed) {
   CicdMaster master({}, {"--read-timeout", "3", "--idle-timeout", "30"});
-  Socket slow(master.port());
+  RawConnection slow(master.port());
   ASSERT_TRUE(slow.connected());
   const std::string request =
       "GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + std::string(40, 'p') + "\r\n\r\n";
@@ -80,11 +27,11 @@ TEST(SecurityHttp, ASlowlorisClientIsCutOffByTheReadTimeoutWhileOthersAreServed)
   bool closed = false;
   std::string answer;
   for (; sent < request.size() && !closed; ++sent) {
-    if (!slow.send_byte(request[sent])) {
+    if (!slow.send(std::string_view(&request[sent], 1))) {
       closed = true;
       break;
     }
-    closed = slow.closed_by_server(1000ms, answer);
+    answer += slow.read_until_closed(1000ms, closed);
     if (sent == 2) { // the slow client holds its connection: others are still served
       EXPECT_EQ(master.client().request(Verb::get, "/healthz").status, 200);
     }
@@ -111,10 +58,10 @@ TEST(SecurityHttp, TenThousandIdleConnectionsDoNotStarveARealRequest) {
   const std::size_t wanted = std::min<std::size_t>(10000, limit.rlim_cur - 256);
   ASSERT_GE(wanted, 10000u) << "RLIMIT_NOFILE " << limit.rlim_cur
                             << " is too low for 10,000 connections";
-  std::vector<std::unique_ptr<Socket>> idle;
+  std::vector<std::unique_ptr<RawConnection>> idle;
   idle.reserve(wanted);
   for (std::size_t i = 0; i < wanted; ++i) {
-    idle.push_back(std::make_unique<Socket>(master.port()));
+    idle.push_back(std::make_unique<RawConnection>(master.port()));
     ASSERT_TRUE(idle.back()->connected()) << "connection " << i << " failed: " << errno;
   }
   auto headers = HttpHeaders{{"Authorization", "Bearer " + master.token("read")}};
@@ -125,9 +72,10 @@ TEST(SecurityHttp, TenThousandIdleConnectionsDoNotStarveARealRequest) {
   EXPECT_EQ(jobs.status, 200) << jobs.body;
   // They are all still held open: none was dropped to make room.
   std::size_t open = 0;
-  std::string ignored;
-  for (const auto& socket : idle) {
-    open += socket->closed_by_server(0ms, ignored) ? 0 : 1;
+  for (const auto& connection : idle) {
+    bool closed = false;
+    connection->read_until_closed(0ms, closed);
+    open += closed ? 0 : 1;
   }
   EXPECT_EQ(open, wanted);
   idle.clear();

@@ -1,6 +1,7 @@
 #include "support/git_servers.hpp"
 
 #include "support/git_repos.hpp"
+#include "support/raw_connection.hpp"
 
 #include <gtest/gtest.h>
 
@@ -31,17 +32,12 @@ namespace {
 constexpr const char* k_sshd = "/usr/sbin/sshd";
 
 bool accepts_connections(std::uint16_t port) {
-  int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  int fd = connect_loopback(port, std::chrono::seconds(1));
   if (fd < 0) {
     return false;
   }
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  address.sin_port = htons(port);
-  bool connected = ::connect(fd, reinterpret_cast<sockaddr*>(&address), sizeof address) == 0;
   ::close(fd);
-  return connected;
+  return true;
 }
 
 // Starts a server on a free port and waits (10 s at most) until it accepts connections; tries

@@ -1,13 +1,11 @@
 #include "support/tls_connection.hpp"
 
+#include "support/raw_connection.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509v3.h>
 
-#include <arpa/inet.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <sys/time.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -60,15 +58,8 @@ void TlsConnection::connect(std::uint16_t port, const TlsConnectionOptions& opti
     SSL_CTX_set_verify(context, SSL_VERIFY_PEER, nullptr);
     X509_VERIFY_PARAM_set1_ip_asc(SSL_CTX_get0_param(context), "127.0.0.1");
   }
-  m_fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  timeval timeout{10, 0};
-  ::setsockopt(m_fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
-  ::setsockopt(m_fd, SOL_SOCKET, SO_SNDTIMEO, &timeout, sizeof timeout);
-  sockaddr_in address{};
-  address.sin_family = AF_INET;
-  address.sin_port = htons(port);
-  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  if (::connect(m_fd, reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {
+  m_fd = connect_loopback(port, std::chrono::seconds(10));
+  if (m_fd < 0) {
     throw std::runtime_error("cannot connect to 127.0.0.1:" + std::to_string(port));
   }
   SSL* ssl = SSL_new(context);
