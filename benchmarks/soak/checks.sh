@@ -75,10 +75,11 @@ check_executions() {
     sort | uniq -d)
   [ -z "$twice_docker" ] || broken "job containers started more than once for run(s): $(paste -sd" " <<<"$twice_docker")"
   [ -z "$twice_log" ] || broken "agents logged a start more than once for run(s): $(paste -sd" " <<<"$twice_log")"
-  # The consoles, read back through the masters (4 at a time).
+  # The consoles, read back through the masters (4 at a time). A master whose database
+  # connection the PostgreSQL fault ended answers 503 "retry in a moment" once; curl retries.
   mkdir -p "$work/consoles"
   awk '{ print $1, $2, NR % 2 + 1 }' "$work/accepted" |
-    xargs -r -P 4 -n 3 sh -c 'curl -s -m 60 -o "$0/consoles/$2" -H "Authorization: Bearer $CICD_TOKEN" \
+    xargs -r -P 4 -n 3 sh -c 'curl -s -m 60 --retry 5 --retry-delay 1 -o "$0/consoles/$2" -H "Authorization: Bearer $CICD_TOKEN" \
       "$(cat "$0/master-$3/url")/jobs/soak-$1/runs/$2/results/console"' "$work" || true
   local job id nonces incomplete=0 with_marker=0
   while read -r job id _; do
