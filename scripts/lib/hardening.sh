@@ -65,21 +65,22 @@ hardening_wait() {
 
 hardening_test() {
   local status=0
+  # Both trees run the unit and integration tests. The test that measures the peak RSS of a
+  # large stream is left to the plain build: the sanitizers' shadow memory is what it would
+  # measure here.
+  local tests=(--output-on-failure --no-tests=error --timeout 600 -j 2
+    -L '^(unit|integration)$' -E 'StreamsALargeOutputWithBoundedMemory')
   # Leaks count as reports too (LeakSanitizer is part of ASan here), but for the few inside
-  # Debian's libraries that test/sanitizers/lsan.supp lists. The test that measures the peak
-  # RSS of a large stream is left to the plain build: the sanitizers' shadow memory is what
-  # it would measure here.
+  # Debian's libraries that test/sanitizers/lsan.supp lists.
   ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:detect_stack_use_after_return=1 \
     LSAN_OPTIONS=suppressions=$(pwd)/test/sanitizers/lsan.supp:print_suppressions=0 \
     UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-    ctest --test-dir build-asan --output-on-failure --no-tests=error --timeout 600 -j 2 \
-    -L '^(unit|integration)$' -E 'StreamsALargeOutputWithBoundedMemory' || status=1
+    ctest --test-dir build-asan "${tests[@]}" || status=1
   # Data races and lock-order inversions. The integration tests are where the threads are (the
   # HTTP server, the queues, the stores, the agent loop); test/sanitizers/tsan.supp says why
   # each entry in it is there.
   TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1:suppressions=$(pwd)/test/sanitizers/tsan.supp \
-    ctest --test-dir build-tsan --output-on-failure --no-tests=error --timeout 600 -j 2 \
-    -L '^(unit|integration)$' -E 'StreamsALargeOutputWithBoundedMemory' || status=1
+    ctest --test-dir build-tsan "${tests[@]}" || status=1
   return "$status"
 }
 
